@@ -1,0 +1,40 @@
+# The two commands: `make run` (install, migrate, demo content, site + worker) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test install install-test lint serve worker messages clean
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+install: $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+
+install-test: $(PY)
+	$(PY) -m pip install --quiet -r requirements-test.txt
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py ensure_admin
+	@echo "Site: http://localhost:$(PORT)/  Admin: http://localhost:$(PORT)/admin/"
+	$(PY) manage.py run_with_worker --port $(PORT)
+
+test: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run --settings=website.settings.test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+messages: $(PY)
+	cd $(CURDIR) && $(PY) manage.py makemessages -l nl --ignore=.venv --ignore=tests && $(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""Shared fixtures: a home page and story index per language, and story factories."""
+
+import io
+
+import pytest
+from django.core.files.images import ImageFile
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
+from wagtail.models import Locale, Page, Site
+
+from stories.models import Department, OrganisationStoryPage, PatientStoryPage, Person, StoryIndexPage, Theme
+from website.models import HomePage
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def locales(db):
+    nl = Locale.objects.get_or_create(language_code="nl")[0]
+    en = Locale.objects.get_or_create(language_code="en")[0]
+    return {"nl": nl, "en": en}
+
+
+@pytest.fixture
+def home(locales):
+    """The Dutch home page as the default site's root, replacing Wagtail's welcome page."""
+    root = Page.get_first_root_node()
+    home = root.add_child(instance=HomePage(title="Welkom", slug="home-nl", locale=locales["nl"]))
+    site = Site.objects.filter(is_default_site=True).first()
+    old_root = site.root_page if site else None
+    if site:
+        site.root_page = home
+        site.save()
+    else:
+        Site.objects.create(hostname="testserver", root_page=home, is_default_site=True)
+    if old_root and old_root.pk != home.pk and not isinstance(old_root.specific, HomePage):
+        old_root.delete()
+    return home
+
+
+@pytest.fixture
+def home_en(home, locales):
+    return home.copy_for_translation(locales["en"], copy_parents=False).specific
+
+
+@pytest.fixture
+def story_index(home):
+    index = home.add_child(instance=StoryIndexPage(title="Verhalen", slug="verhalen", locale=home.locale))
+    return index
+
+
+def make_image(title="Test image", size=(1200, 800), color=(40, 120, 160)):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, color).save(buffer, format="JPEG")
+    buffer.seek(0)
+    return get_image_model().objects.create(title=title, file=ImageFile(buffer, name=f"{title[:20]}.jpg"))
+
+
+@pytest.fixture
+def image(db):
+    return make_image()
+
+
+@pytest.fixture
+def theme(locales):
+    return Theme.objects.create(name="Diabetes", slug="diabetes", locale=locales["nl"])
+
+
+@pytest.fixture
+def department(db):
+    return Department.objects.create(name="Interne geneeskunde", location="Utrecht")
+
+
+@pytest.fixture
+def person(db):
+    return Person.objects.create(full_name="Anna de Vries", first_name="Anna", pseudonym="A.")
+
+
+@pytest.fixture
+def make_patient_story(story_index, person):
+    """Create a patient story below the index; saved as a draft (never live)."""
+    counter = {"n": 0}
+
+    def _make(title=None, **fields):
+        counter["n"] += 1
+        fields.setdefault("summary", "Een verhaal over zorg.")
+        fields.setdefault("storyteller", person)
+        fields.setdefault(
+            "body",
+            [("paragraph", "<p>Ik werd goed geholpen.</p>")],
+        )
+        page = PatientStoryPage(
+            title=title or f"Patiëntverhaal {counter['n']}", live=False, locale=story_index.locale, **fields
+        )
+        story_index.add_child(instance=page)
+        page.save_revision()
+        return page
+
+    return _make
+
+
+@pytest.fixture
+def make_org_story(story_index):
+    """Create and publish an organisation story below the index (no consent needed)."""
+    counter = {"n": 0}
+
+    def _make(title=None, publish=True, **fields):
+        counter["n"] += 1
+        fields.setdefault("summary", "Nieuws uit het ziekenhuis.")
+        fields.setdefault("body", [("paragraph", "<p>Nieuws.</p>")])
+        page = OrganisationStoryPage(
+            title=title or f"Organisatieverhaal {counter['n']}", live=False, locale=story_index.locale, **fields
+        )
+        story_index.add_child(instance=page)
+        revision = page.save_revision()
+        if publish:
+            revision.publish()
+            page.refresh_from_db()
+        return page
+
+    return _make

@@ -1,0 +1,11 @@
+"""Local development: debug on, a fixed key, console email, everything embedded."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-do-not-use-in-production"  # noqa: F405
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+VERTEL["CREDENTIALS_KEY"] = (  # noqa: F405
+    VERTEL["CREDENTIALS_KEY"] or "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM="  # noqa: F405
+)

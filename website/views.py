@@ -1,0 +1,63 @@
+"""Site-wide views: search, robots.txt and the error pages."""
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template import loader
+from django.utils.translation import get_language
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from wagtail.models import Locale
+
+from stories.models import StoryPage
+
+SEARCH_RESULTS_PER_PAGE = 10
+MAX_QUERY_LENGTH = 200
+
+
+@require_GET
+def search(request):
+    """Full-text search over the live stories of the current language."""
+    query = (request.GET.get("q") or "").strip()[:MAX_QUERY_LENGTH]
+    results = None
+    if query:
+        locale = Locale.objects.filter(language_code=get_language()).first()
+        stories = StoryPage.objects.live().public()
+        if locale:
+            stories = stories.filter(locale=locale)
+        matches = stories.search(query, operator="and")
+        paginator = Paginator(matches, SEARCH_RESULTS_PER_PAGE)
+        try:
+            results = paginator.page(request.GET.get("page", 1))
+        except PageNotAnInteger:
+            results = paginator.page(1)
+        except EmptyPage:
+            results = paginator.page(paginator.num_pages)
+    return render(request, "website/search.html", {"query": query, "results": results})
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /django-admin/",
+        "Disallow: /nl/consent/",
+        "Disallow: /en/consent/",
+        "Disallow: /nl/newsletter/manage/",
+        "Disallow: /en/newsletter/manage/",
+        f"Sitemap: {settings.BASE_URL}/sitemap.xml",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request, exception=None):
+    return HttpResponse(loader.render_to_string("404.html", {}, request), status=404)
+
+
+def server_error(request):
+    # Rendered without a request context: the error may have come from a context processor.
+    return HttpResponse(loader.render_to_string("500.html", {}), status=500)
