@@ -308,3 +308,6 @@ class ConsentChainHead(models.Model):
 
     def __str__(self):
         return f"consent log head at #{self.last_sequence}"
+
+
+from .workflow import ConsentTask  # noqa: E402, F401  (a model: imported so Django registers it)

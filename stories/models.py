@@ -18,6 +18,8 @@ from wagtail.models import Orderable, Page, PageManager, PageQuerySet, Translata
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from consent.gate import ConsentGatedPageMixin
+
 from .blocks import StoryBodyBlock
 
 STORIES_PER_PAGE = 12
@@ -280,7 +282,7 @@ class RelatedStory(Orderable):
     panels = [FieldPanel("story")]
 
 
-class PatientStoryPage(StoryPage):
+class PatientStoryPage(ConsentGatedPageMixin, StoryPage):
     """A patient's own story, told with their signed consent.
 
     The storyteller is a person record, never free text in the body, so erasure and naming work

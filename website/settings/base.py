@@ -216,6 +216,8 @@ WAGTAILIMAGES_FORMAT_CONVERSIONS = {"bmp": "jpeg", "webp": "webp", "avif": "avif
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 # An edit during moderation sends the story back through consent and approval.
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+# Publishes the revision the signer consented to, not simply the latest one.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "consent.finish.publish_consented_revision"
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILADMIN_COMMENTS_ENABLED = True
 
