@@ -1,0 +1,1 @@
+"""Wagtail hooks of the publishing gate (friendly messages before publishing)."""
