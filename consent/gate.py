@@ -1,5 +1,216 @@
-"""The publishing gate for patient stories (see DESIGN.md, 'Wagtail 8 facts')."""
+"""The publishing gate for patient stories (see DESIGN.md, 'Wagtail 8 facts').
+
+Wagtail has many doors to publishing (the edit and create views, bulk actions, workflows,
+``publish_scheduled``, copies kept live, alias updates, code calling ``revision.publish()``). All of
+them end in ``Page.save()`` with ``live=True``, so that is where the hard rule lives. The other
+layers only make the refusal friendly: the permission tester hides the Publish button, the
+``publish()`` override turns a scheduled publication into a logged cancellation, and the
+``before_publish_page`` hook (``consent.gate_hooks``) gives the editor a message instead of an error.
+"""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import PagePermissionTester
+
+logger = logging.getLogger(__name__)
+
+WEBSITE = "website"
+BLOCKED_LOG_ACTION = "vertel.consent.publish_blocked"
+
+# Fields of the page row that change what a signer saw. A save that writes none of them (and not
+# ``live``) leaves the live content as it is, so it needs no new check: Wagtail's save_revision()
+# saves a live page with only its revision bookkeeping fields, while the in-memory page already
+# holds the unpublished draft.
+CONTENT_FIELDS = frozenset(
+    {
+        "live",
+        "title",
+        "summary",
+        "content_note",
+        "hero_image",
+        "hero_image_alt",
+        "body",
+        "naming",
+        "storyteller",
+        "department",
+    }
+)
+
+
+class ConsentRequired(ValidationError):
+    """Raised when a patient story would go live without a consent covering exactly that content."""
+
+    def __init__(self, message=None, *, reason="missing", changed=()):
+        self.reason = reason
+        self.changed = tuple(changed)
+        super().__init__(message or blocked_message(reason, changed), code=f"consent_{reason}")
+
+
+def blocked_message(reason, changed=()):
+    """A sentence for the editor that says why publishing was refused and what to do."""
+    from .content import FIELD_LABELS
+
+    if reason == "changed":
+        fields = ", ".join(str(FIELD_LABELS.get(name, name)) for name in changed)
+        if fields:
+            return _(
+                "The story changed after signing (%(fields)s): a new signature is needed before it can be published."
+            ) % {"fields": fields}
+        return _("The story changed after signing: a new signature is needed before it can be published.")
+    if reason == "not_website":
+        return _("The signed consent does not cover the website: the story cannot be published there.")
+    if reason == "inactive":
+        return _("The consent for this story has expired or was withdrawn: a new signature is needed.")
+    return _("This patient story has no signed consent yet: request consent before publishing it.")
+
+
+def consent_story_id(page):
+    """The story whose consents count: an alias shows its original's content, so its consents."""
+    return page.alias_of_id or page.pk
+
+
+def check_consent(page, content_hash=None):
+    """Return ``(consent, None)`` when ``page``'s content may go live on the website, else ``(None, ConsentRequired)``.
+
+    The reason in the exception tells the editor whether the story changed after signing (and
+    which fields), whether the consent lacks the website, or whether there is none at all.
+    """
+    from .content import changed_fields, content_hash as hash_of, content_manifest
+    from .models import Consent
+
+    story_id = consent_story_id(page)
+    if story_id is None:
+        return None, ConsentRequired(reason="missing")
+    if content_hash is None:
+        content_hash = hash_of(page)
+    covering = Consent.objects.valid_for(story_id, WEBSITE, content_hash=content_hash)
+    if covering:
+        return covering[0], None
+    active = list(Consent.objects.active().filter(story_id=story_id).order_by("-signed_at"))
+    for_website = [consent for consent in active if consent.covers(WEBSITE)]
+    if for_website:
+        changed = changed_fields(for_website[0].content_manifest, content_manifest(page))
+        return None, ConsentRequired(reason="changed", changed=changed)
+    if any(consent.content_hash == content_hash for consent in active):
+        return None, ConsentRequired(reason="not_website")
+    if Consent.objects.filter(story_id=story_id).exists():
+        return None, ConsentRequired(reason="inactive")
+    return None, ConsentRequired(reason="missing")
+
+
+def is_covered(page, content_hash=None):
+    return check_consent(page, content_hash)[1] is None
+
+
+def log_blocked(page, user=None, revision=None, reason=""):
+    """Record a refused publication in the page's history (no personal data)."""
+    from wagtail.log_actions import log
+
+    log(instance=page, action=BLOCKED_LOG_ACTION, user=user, revision=revision, data={"reason": reason})
+
+
+class ConsentPagePermissionTester(PagePermissionTester):
+    """Says no to publishing, for everyone including superusers, until a consent covers the draft.
+
+    This hides the Publish button and the bulk-publish action and makes Wagtail's API and bulk
+    actions refuse. The check uses the latest revision, which is what those doors publish; the
+    ``before_publish_page`` hook checks the content actually submitted.
+    """
+
+    @cached_property
+    def _consent_covers_latest(self):
+        page = self.page.specific
+        draft = page.get_latest_revision_as_object() if page.pk else page
+        return is_covered(draft)
+
+    def can_publish(self):
+        return super().can_publish() and self._consent_covers_latest
+
+    # Unscheduling and view restrictions only take a story further from the public: leave them
+    # to Wagtail's own publish permission.
+    def can_unschedule(self):
+        return super().can_publish()
+
+    def can_set_view_restrictions(self):
+        return super().can_publish()
 
 
 class ConsentGatedPageMixin:
     """Mixed into ``PatientStoryPage``: no live save without a covering consent."""
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if getattr(self, "_consent_forced_draft", False) and not self.live:
+            # Wagtail's copy action first saves a copy "kept live" and then stamps its publishing
+            # dates; the copy was made a draft below, so it must not get a live revision either.
+            self.live_revision = None
+            self.first_published_at = None
+            self.last_published_at = None
+        if self.live and (update_fields is None or CONTENT_FIELDS.intersection(update_fields)):
+            if consent_story_id(self) is None:
+                # A new page (a copy kept live, an alias, a page created in code with the default
+                # live=True) can have no consent yet: it starts as a draft.
+                logger.warning("A new patient story was saved as a draft: no consent covers it yet.")
+                self.live = False
+                self.has_unpublished_changes = True
+                self.live_revision = None
+                self.first_published_at = None
+                self.last_published_at = None
+                self._consent_forced_draft = True
+            else:
+                _consent, error = check_consent(self)
+                if error is not None:
+                    raise error
+        return super().save(*args, **kwargs)
+
+    def publish(
+        self, revision, user=None, changed=True, log_action=True, previous_revision=None, skip_permission_checks=False
+    ):
+        """Refuse a publication that no consent covers before Wagtail changes anything.
+
+        ``publish_scheduled`` calls this with no user and no error handling; there the publication
+        is cancelled (the revision loses its go-live time) and logged, so the command goes on
+        with the other pages. Every other caller gets ``ConsentRequired``.
+        """
+        from django.utils import timezone
+
+        page = revision.as_object()
+        going_live_now = not (page.go_live_at and page.go_live_at > timezone.now())
+        if going_live_now:
+            _consent, error = check_consent(page)
+            if error is not None:
+                log_blocked(self, user=user, revision=revision, reason=error.reason)
+                if log_action == "wagtail.publish.scheduled":
+                    revision.approved_go_live_at = None
+                    revision.save(update_fields=["approved_go_live_at"])
+                    logger.warning("Scheduled publication of page %s cancelled: no covering consent.", self.pk)
+                    return None
+                raise error
+        return super().publish(
+            revision,
+            user=user,
+            changed=changed,
+            log_action=log_action,
+            previous_revision=previous_revision,
+            skip_permission_checks=skip_permission_checks,
+        )
+
+    def permissions_for_user(self, user):
+        return ConsentPagePermissionTester(user, self)
+
+    @property
+    def has_workflow(self):
+        return self.get_workflow() is not None
+
+    def get_workflow(self):
+        """Patient stories go through the consent workflow, whatever their ancestors use."""
+        from django.conf import settings
+
+        if not getattr(settings, "WAGTAIL_WORKFLOW_ENABLED", True):
+            return None
+        from .workflow import get_patient_story_workflow
+
+        return get_patient_story_workflow()

@@ -1,12 +1,183 @@
-"""The consent workflow task and the finish action that publishes only consented content."""
+"""The consent workflow task, the default "Patient story" workflow, and the signing receiver.
 
+This module is imported by ``consent.models`` (``ConsentTask`` is a model), so model imports from
+this app happen inside functions.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, transaction
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.models import Task
+from wagtail.models import Task, TaskState
+
+from .signals import consent_signed
+
+logger = logging.getLogger(__name__)
+
+WORKFLOW_NAME = "Patient story"
+CONSENT_TASK_NAME = "Patient consent"
+EDITORIAL_TASK_NAME = "Editorial approval"
+MODERATORS_GROUP = "Moderators"
+
+
+def revision_hash(revision):
+    from .content import content_hash
+
+    return content_hash(revision.as_object())
 
 
 class ConsentTask(Task):
-    """Completes when a valid signature covers the revision in moderation; nobody approves it by hand."""
+    """Completes when a valid signature covers the revision in moderation; nobody approves it by hand.
+
+    ``start()`` approves at once when a consent already covers the revision (e.g. a re-submission
+    of unchanged content); otherwise the task waits for the signer, whose signature approves it
+    through the ``consent_signed`` receiver below. While a consent request for the revision is
+    pending, the story is locked so the signer reads exactly what will go live.
+    """
+
+    def start(self, workflow_state, user=None):
+        from .gate import is_covered
+
+        task_state = super().start(workflow_state, user=user)
+        if task_state.revision is not None and is_covered(task_state.revision.as_object()):
+            # update=False: WorkflowState.update() moves on by itself when the new task state is
+            # no longer in progress (it called us and has not stored this state yet).
+            task_state.approve(user=None, update=False)
+        return task_state
+
+    def get_actions(self, obj, user):
+        # Only a signature approves this task: no button, not even for superusers.
+        return []
+
+    def user_can_access_editor(self, obj, user):
+        return False
+
+    def locked_for_user(self, obj, user):
+        return pending_request_for_moderated_revision(obj) is not None
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        return TaskState.objects.none()
+
+    @classmethod
+    def get_description(cls):
+        return _("Completes when the patient or their representative signs consent for the revision in moderation")
 
     class Meta:
         verbose_name = _("patient consent")
         verbose_name_plural = _("patient consent tasks")
+
+
+def current_consent_task_state(story):
+    """The in-progress consent task state of ``story``'s workflow, or ``None``."""
+    workflow_state = story.current_workflow_state
+    if workflow_state is None:
+        return None
+    task_state = workflow_state.current_task_state
+    if task_state is None or task_state.status != TaskState.STATUS_IN_PROGRESS:
+        return None
+    if not isinstance(task_state.task.specific, ConsentTask):
+        return None
+    return task_state
+
+
+def pending_request_for_moderated_revision(story):
+    """A usable consent request for the revision in moderation, if the story waits for a signature."""
+    from .models import ConsentRequest
+
+    task_state = current_consent_task_state(story)
+    if task_state is None or task_state.revision_id is None:
+        return None
+    pending = list(
+        ConsentRequest.objects.filter(
+            story_id=story.pk, status=ConsentRequest.Status.PENDING, expires_at__gt=timezone.now()
+        )
+    )
+    if not pending:
+        return None
+    for request in pending:
+        if request.revision_id == task_state.revision_id:
+            return request
+    moderated_hash = revision_hash(task_state.revision)
+    return next((request for request in pending if request.content_hash == moderated_hash), None)
+
+
+@receiver(consent_signed, dispatch_uid="consent.workflow.approve_on_signature")
+def approve_consent_task_on_signature(sender, consent, **kwargs):
+    """A signature for the revision in moderation approves the consent task and moves the workflow on."""
+    from .gate import WEBSITE
+
+    story = consent.story
+    if story is None or not consent.covers(WEBSITE) or not consent.is_active:
+        return
+    task_state = current_consent_task_state(story)
+    if task_state is None or task_state.revision is None:
+        return
+    if revision_hash(task_state.revision) != consent.content_hash:
+        # The signer consented to other content than the revision in moderation.
+        return
+    try:
+        with transaction.atomic():
+            task_state.specific.approve(user=None)
+    except PermissionDenied:
+        # Already approved or cancelled (a double submit): nothing left to do.
+        logger.info("Consent task state %s was no longer in progress.", task_state.pk)
+
+
+def ensure_patient_story_workflow():
+    """Create (once) the "Patient story" workflow: patient consent, then editorial approval."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowTask
+
+    existing = find_patient_story_workflow()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        workflow = Workflow.objects.filter(name=WORKFLOW_NAME).first() or Workflow.objects.create(name=WORKFLOW_NAME)
+        consent_task = ConsentTask.objects.filter(name=CONSENT_TASK_NAME, active=True).first()
+        if consent_task is None:
+            consent_task = ConsentTask.objects.create(name=CONSENT_TASK_NAME)
+        editorial = GroupApprovalTask.objects.filter(name=EDITORIAL_TASK_NAME, active=True).first()
+        if editorial is None:
+            editorial = GroupApprovalTask.objects.create(name=EDITORIAL_TASK_NAME)
+            editorial.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+        WorkflowTask.objects.filter(workflow=workflow).delete()
+        WorkflowTask.objects.create(workflow=workflow, task=consent_task, sort_order=0)
+        WorkflowTask.objects.create(workflow=workflow, task=editorial, sort_order=1)
+        if not workflow.active:
+            workflow.active = True
+            workflow.save(update_fields=["active"])
+    return workflow
+
+
+def find_patient_story_workflow():
+    """The active workflow whose first task is an active consent task (its name may be changed)."""
+    from wagtail.models import Workflow, WorkflowTask
+
+    first_tasks = WorkflowTask.objects.filter(
+        workflow__active=True, task__active=True, task__in=ConsentTask.objects.all()
+    ).select_related("workflow")
+    for link in first_tasks.order_by("workflow_id"):
+        if not WorkflowTask.objects.filter(workflow_id=link.workflow_id, sort_order__lt=link.sort_order).exists():
+            return link.workflow
+    return None
+
+
+def get_patient_story_workflow():
+    return find_patient_story_workflow() or ensure_patient_story_workflow()
+
+
+@receiver(post_migrate, dispatch_uid="consent.workflow.ensure_patient_story_workflow")
+def _ensure_workflow_after_migrate(sender, app_config=None, using="default", **kwargs):
+    # post_migrate is sent once per app after every migrate (and after a test database flush);
+    # react once, to the consent app's, when all tables exist.
+    if app_config is None or app_config.label != "consent":
+        return
+    try:
+        ensure_patient_story_workflow()
+    except DatabaseError:
+        # Migrated only part of the way (e.g. ``migrate consent 0001``): the tables come later.
+        logger.warning("The patient story workflow could not be created yet.")
