@@ -78,7 +78,8 @@ def check_consent(page, content_hash=None):
     The reason in the exception tells the editor whether the story changed after signing (and
     which fields), whether the consent lacks the website, or whether there is none at all.
     """
-    from .content import changed_fields, content_hash as hash_of, content_manifest
+    from .content import changed_fields, content_manifest
+    from .content import content_hash as hash_of
     from .models import Consent
 
     story_id = consent_story_id(page)

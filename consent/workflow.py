@@ -155,7 +155,7 @@ def ensure_patient_story_workflow():
 
 def find_patient_story_workflow():
     """The active workflow whose first task is an active consent task (its name may be changed)."""
-    from wagtail.models import Workflow, WorkflowTask
+    from wagtail.models import WorkflowTask
 
     first_tasks = WorkflowTask.objects.filter(
         workflow__active=True, task__active=True, task__in=ConsentTask.objects.all()

@@ -6,13 +6,13 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Page, PageLogEntry
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, querydict_from_html, rich_text, streamfield
+from wagtail.models import PageLogEntry
+from wagtail.test.utils.form_data import nested_form_data, querydict_from_html, rich_text, streamfield
 
 from consent.gate import BLOCKED_LOG_ACTION, ConsentRequired
 from stories.models import PatientStoryPage
 
-from .gate_fixtures import build_consent, editor, make_consent, story, superuser  # noqa: F401
+from .gate_fixtures import *  # noqa: F403  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -243,7 +243,7 @@ def test_alias_update_is_refused_after_withdrawal(story, make_consent, story_ind
     consent = make_consent(story)
     story.get_latest_revision().publish()
     page = reload(story)
-    alias = page.create_alias(update_slug="alias-van-verhaal")
+    page.create_alias(update_slug="alias-van-verhaal")
     consent.withdrawn_at = timezone.now()
     consent.save()
     with pytest.raises(ConsentRequired):
