@@ -14,6 +14,7 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model
+from wagtail.images.models import Filter
 from wagtail.models import Orderable, Page, PageManager, PageQuerySet, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
@@ -24,10 +25,14 @@ from .blocks import StoryBodyBlock
 
 STORIES_PER_PAGE = 12
 
-# Renditions every listing and story page uses; prefetched together so a page of cards is a
-# constant number of queries however many stories it shows.
-CARD_RENDITIONS = ("fill-480x320|format-webp", "fill-960x640|format-webp")
-HERO_RENDITIONS = ("fill-800x450|format-webp", "fill-1600x900|format-webp", "fill-1200x630")
+# Renditions every listing and story page uses, in the exact filter specs that the templates'
+# {% picture %} tags expand to; prefetched together so a page of cards is a constant number of
+# queries however many stories it shows.
+CARD_IMAGE_SPEC = "format-{avif,webp,jpeg}|fill-{480x320,960x640}"
+HERO_IMAGE_SPEC = "format-{avif,webp,jpeg}|fill-{800x450,1600x900}"
+SOCIAL_IMAGE_SPEC = "fill-1200x630|format-jpeg"
+CARD_RENDITIONS = tuple(Filter.expand_spec(CARD_IMAGE_SPEC))
+HERO_RENDITIONS = (*Filter.expand_spec(HERO_IMAGE_SPEC), SOCIAL_IMAGE_SPEC)
 
 
 class Theme(TranslatableMixin, models.Model):
@@ -159,7 +164,6 @@ class StoryPageQuerySet(PageQuerySet):
                     queryset=image_model.objects.prefetch_renditions(*CARD_RENDITIONS),
                 ),
                 "themes",
-                "tags",
             )
         )
 
@@ -255,7 +259,7 @@ class StoryPage(Page):
 
     @property
     def story_type_label(self):
-        return dict(STORY_TYPE_CHOICES).get(self.story_type, "")
+        return self.specific_class._meta.verbose_name if self.specific_class else ""
 
     def get_storyteller_name(self):
         """The storyteller's name as it may be shown; overridden by patient stories."""
@@ -267,10 +271,17 @@ class StoryPage(Page):
 
     def get_related_stories(self):
         ids = [link.story_id for link in self.related_stories.all()]
+        if not ids:
+            return StoryPage.objects.none()
         return StoryPage.objects.live().public().filter(pk__in=ids).for_listing().newest_first()
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        if self.hero_image_id:
+            # One query for the image and its renditions instead of one per rendition.
+            self.hero_image = (
+                get_image_model().objects.prefetch_renditions(*HERO_RENDITIONS).filter(pk=self.hero_image_id).first()
+            )
         context["related"] = self.get_related_stories()
         return context
 
@@ -370,9 +381,9 @@ class StoryIndexPage(Page):
     def get_stories(self):
         return StoryPage.objects.child_of(self).live().public()
 
-    def filter_stories(self, params):
+    def filter_stories(self, params, stories=None):
         """Apply the filters in ``params`` (a QueryDict); return the queryset and the active filters."""
-        stories = self.get_stories()
+        stories = self.get_stories() if stories is None else stories
         active = {}
         theme = (params.get("theme") or "").strip()
         if theme:
@@ -387,23 +398,26 @@ class StoryIndexPage(Page):
             model = MODEL_BY_STORY_TYPE[story_type]
             stories = stories.type(model)
             active["type"] = story_type
-        return stories.distinct(), active
+        return stories, active
 
-    def get_filter_counts(self):
+    def get_filter_counts(self, base=None):
         """Counts of live stories per theme and per story type, for the filter menu.
 
         Themes are counted by slug, which is the same in every language, so a translated story
         that still links the original language's theme is counted under this language's theme.
         """
-        base = self.get_stories()
+        base = self.get_stories() if base is None else base
         by_slug = {
             row["themes__slug"]: row["count"]
-            for row in base.exclude(themes=None).values("themes__slug").annotate(count=Count("pk", distinct=True))
+            for row in base.exclude(themes=None)
+            .order_by()
+            .values("themes__slug")
+            .annotate(count=Count("pk", distinct=True))
         }
         themes = list(Theme.objects.filter(locale_id=self.locale_id, slug__in=by_slug).order_by("name"))
         for theme in themes:
             theme.count = by_slug[theme.slug]
-        by_content_type = dict(base.values_list("content_type_id").annotate(count=Count("pk")))
+        by_content_type = dict(base.order_by().values_list("content_type_id").annotate(count=Count("pk")))
         type_counts = {
             story_type: by_content_type.get(ContentType.objects.get_for_model(model).pk, 0)
             for story_type, model in MODEL_BY_STORY_TYPE.items()
@@ -412,15 +426,24 @@ class StoryIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        stories, active = self.filter_stories(request.GET)
+        # ``public()`` costs a query; work it out once for the listing and the counts.
+        base = self.get_stories()
+        stories, active = self.filter_stories(request.GET, base)
+        themes, type_counts = self.get_filter_counts(base)
         paginator = Paginator(stories.for_listing().newest_first(), STORIES_PER_PAGE)
+        # The counts already tell how many stories a single filter (or none) leaves: spare the query.
+        if not active:
+            paginator.count = sum(type_counts.values())
+        elif list(active) == ["type"]:
+            paginator.count = type_counts.get(active["type"], 0)
+        elif list(active) == ["theme"]:
+            paginator.count = next((theme.count for theme in themes if theme.slug == active["theme"]), 0)
         try:
             page = paginator.page(request.GET.get("page", 1))
         except PageNotAnInteger:
             page = paginator.page(1)
         except EmptyPage:
             page = paginator.page(paginator.num_pages)
-        themes, type_counts = self.get_filter_counts()
         context.update(
             {
                 "stories": page,
