@@ -15,6 +15,8 @@ DEBUG = False
 
 if not SECRET_KEY:  # noqa: F405
     raise ImproperlyConfigured("Set the SECRET_KEY environment variable.")
+if not VERTEL["CREDENTIALS_KEY"]:  # noqa: F405
+    raise ImproperlyConfigured("Set the VERTEL_CREDENTIALS_KEY environment variable (a Fernet key).")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

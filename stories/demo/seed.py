@@ -1,0 +1,239 @@
+"""Builds the demo site: home pages, story indexes, themes and stories in Dutch and English.
+
+Idempotent: everything is looked up by a stable key (slug, name, title) before it is created, so
+running it again changes nothing. Patient stories are published only after a demo consent (signed
+in person, covering the exact content) is recorded, as the publishing gate demands.
+"""
+
+import datetime
+import io
+
+from django.core.files.images import ImageFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image as PILImage
+from PIL import ImageDraw
+from wagtail.images import get_image_model
+from wagtail.models import Locale, Page, Site
+
+from consent.content import content_manifest, hash_manifest
+from consent.models import Channel, Consent, ConsentRequest, ConsentText, SignerRole, hash_token, new_token
+from stories.models import Department, OrganisationStoryPage, PatientStoryPage, Person, StoryIndexPage, Theme
+from website.models import HomePage, OrganisationSettings
+
+from .content import DEPARTMENTS, PEOPLE, STORIES, THEMES
+
+HOME_TITLES = {"nl": "Verhalen uit de zorg", "en": "Stories from our care"}
+HOME_INTROS = {
+    "nl": "Patiënten en medewerkers vertellen over zorg die ertoe doet. Elk patiëntverhaal staat hier met toestemming.",
+    "en": "Patients and staff tell about care that matters. Every patient story is here with consent.",
+}
+INDEX = {"nl": ("Verhalen", "verhalen"), "en": ("Stories", "stories")}
+DEMO_CONSENT_TEXT = {
+    "nl": (
+        "Toestemming voor het delen van uw verhaal",
+        "U geeft toestemming om uw verhaal te publiceren op de kanalen die u kiest. Weigeren of intrekken heeft nooit "
+        "invloed op uw zorg. U kunt uw toestemming altijd intrekken via de link in uw bevestiging.",
+    ),
+    "en": (
+        "Consent to share your story",
+        "You agree that your story is published on the channels you choose. Refusing or withdrawing never affects "
+        "your care. You can always withdraw through the link in your receipt.",
+    ),
+}
+
+
+class Seeder:
+    def __init__(self, log=print):
+        self.log = log
+        self.created = 0
+
+    def run(self):
+        with transaction.atomic():
+            locales = {code: Locale.objects.get_or_create(language_code=code)[0] for code in ("nl", "en")}
+            homes = self.homes(locales)
+            indexes = {code: self.index(homes[code], code) for code in homes}
+            themes = self.themes(locales)
+            departments = [
+                Department.objects.get_or_create(name=name, location=place)[0] for name, place in DEPARTMENTS
+            ]
+            people = [Person.objects.get_or_create(full_name=p["full_name"], defaults=p)[0] for p in PEOPLE]
+            for spec in STORIES:
+                self.story(spec, indexes, themes, departments, people, locales)
+            site = Site.objects.get(is_default_site=True)
+            OrganisationSettings.objects.get_or_create(
+                site=site,
+                defaults={"organisation_name": "Ziekenhuis De Linde", "contact_email": "communicatie@example.org"},
+            )
+        return self.created
+
+    # Pages -------------------------------------------------------------------------------------
+
+    def homes(self, locales):
+        root = Page.get_first_root_node()
+        home = HomePage.objects.filter(depth=2, locale=locales["nl"]).first()
+        if home is None:
+            home = root.add_child(
+                instance=HomePage(title=HOME_TITLES["nl"], slug="start", intro=HOME_INTROS["nl"], locale=locales["nl"])
+            )
+            home.save_revision().publish()
+            self.created += 1
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            site = Site.objects.create(
+                hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Vertel"
+            )
+        if site.root_page_id != home.pk:
+            old_root = site.root_page.specific
+            site.root_page = home
+            site.save()
+            # Wagtail's "Welcome to your new Wagtail site!" page has no place on a care organisation's site.
+            if type(old_root) is Page and not old_root.get_children().exists():
+                old_root.delete()
+        english = home.get_translation_or_none(locales["en"])
+        if english is None:
+            english = home.copy_for_translation(locales["en"], copy_parents=False).specific
+            english.title, english.intro = HOME_TITLES["en"], HOME_INTROS["en"]
+            english.save_revision().publish()
+            self.created += 1
+        return {"nl": home, "en": english.specific}
+
+    def index(self, home, code):
+        existing = StoryIndexPage.objects.child_of(home).first()
+        if existing is not None:
+            return existing
+        title, slug = INDEX[code]
+        nl_index = None
+        if code == "en":
+            nl_index = StoryIndexPage.objects.filter(locale__language_code="nl").first()
+        if nl_index is not None:
+            index = nl_index.copy_for_translation(home.locale, copy_parents=False).specific
+            index.title, index.slug = title, slug
+        else:
+            index = home.add_child(instance=StoryIndexPage(title=title, slug=slug, locale=home.locale))
+        index.intro = {"nl": "Alle verhalen, nieuwste eerst.", "en": "All stories, newest first."}[code]
+        index.save_revision().publish()
+        self.created += 1
+        return index
+
+    def themes(self, locales):
+        themes = {"nl": {}, "en": {}}
+        for slug, name_nl, name_en in THEMES:
+            dutch, made = Theme.objects.get_or_create(slug=slug, locale=locales["nl"], defaults={"name": name_nl})
+            english = dutch.get_translation_or_none(locales["en"])
+            if english is None:
+                english = dutch.copy_for_translation(locales["en"])
+                english.name = name_en
+                english.save()
+            themes["nl"][slug], themes["en"][slug] = dutch, english
+        return themes
+
+    def image(self, slug, title, colors):
+        model = get_image_model()
+        name = f"Demo: {slug}"
+        existing = model.objects.filter(title=name).first()
+        if existing is not None:
+            return existing
+        width, height = 1600, 900
+        top, bottom = colors
+        picture = PILImage.new("RGB", (width, height), top)
+        draw = ImageDraw.Draw(picture)
+        for y in range(height):
+            mix = y / height
+            draw.line([(0, y), (width, y)], fill=tuple(int(top[i] * (1 - mix) + bottom[i] * mix) for i in range(3)))
+        for step in range(6):
+            radius = 120 + step * 40
+            draw.ellipse([1100 - radius, 300 - radius, 1100 + radius, 300 + radius], outline=(255, 255, 255), width=3)
+        draw.text((80, height - 140), title[:60], fill=(255, 255, 255), font_size=48)
+        buffer = io.BytesIO()
+        picture.save(buffer, format="JPEG", quality=85)
+        return model.objects.create(title=name, file=ImageFile(buffer, name=f"{slug}.jpg"))
+
+    def story(self, spec, indexes, themes, departments, people, locales):
+        original = None
+        for code in ("nl", "en"):
+            text = spec[code]
+            index = indexes[code]
+            existing = index.get_children().filter(slug=text["slug"]).first()
+            if existing is not None:
+                original = original or existing.specific
+                continue
+            image = self.image(text["slug"], text["title"], spec["color"])
+            fields = {
+                "title": text["title"],
+                "slug": text["slug"],
+                "summary": text["summary"],
+                "date": timezone.localdate() - datetime.timedelta(days=spec["days_ago"]),
+                "hero_image": image,
+                "hero_image_alt": text["summary"][:240],
+                "department": departments[spec["department"]] if spec["department"] is not None else None,
+                "body": [
+                    ("paragraph", "".join(f"<p>{paragraph}</p>" for paragraph in text["paragraphs"])),
+                    ("quote", {"text": text["quote"], "attribution": ""}),
+                    ("callout", {"title": text["callout"][0], "text": f"<p>{text['callout'][1]}</p>"}),
+                ],
+            }
+            if spec["kind"] == "patient":
+                fields.update({"storyteller": people[spec["person"]], "naming": spec["naming"]})
+            else:
+                fields["kind"] = spec["org_kind"]
+            if original is not None:
+                page = original.copy_for_translation(locales[code], copy_parents=False).specific
+                for key, value in fields.items():
+                    setattr(page, key, value)
+            else:
+                model = PatientStoryPage if spec["kind"] == "patient" else OrganisationStoryPage
+                page = index.add_child(instance=model(live=False, locale=locales[code], **fields))
+            page.themes.set([themes[code][slug] for slug in spec["themes"]])
+            revision = page.save_revision()
+            if spec["kind"] == "patient":
+                self.consent(page, revision, code)
+            revision.publish()
+            self.created += 1
+            original = original or page
+
+    def consent(self, page, revision, code):
+        """A demo consent, signed in person, for exactly this revision of the story."""
+        title, body = DEMO_CONSENT_TEXT[code]
+        text = ConsentText.objects.filter(language=code).order_by("-version").first()
+        if text is None:
+            text = ConsentText(language=code, version=1, title=title, body=body)
+            text.sha256 = text.compute_sha256()
+            text.save()
+        shown = revision.as_object()
+        manifest = content_manifest(shown)
+        channels = [Channel.WEBSITE, Channel.NEWSLETTER, Channel.SOCIAL]
+        request = ConsentRequest.objects.create(
+            story=page,
+            story_title=page.title,
+            revision=revision,
+            content_hash=hash_manifest(manifest),
+            content_manifest=manifest,
+            person=page.storyteller,
+            signer_name=page.storyteller.full_name if page.storyteller else "",
+            signer_role=SignerRole.PATIENT,
+            language=code,
+            proposed_channels=channels,
+            delivery=ConsentRequest.Delivery.IN_PERSON,
+            token_hash=hash_token(new_token()),
+            expires_at=timezone.now() + datetime.timedelta(days=14),
+            status=ConsentRequest.Status.SIGNED,
+        )
+        Consent.objects.create(
+            request=request,
+            story=page,
+            person=page.storyteller,
+            revision=revision,
+            content_hash=request.content_hash,
+            content_manifest=manifest,
+            consent_text=text,
+            consent_text_hash=text.sha256,
+            channels=channels,
+            naming=shown.naming,
+            allow_photos=True,
+            signer_typed_name=request.signer_name,
+            signer_role=SignerRole.PATIENT,
+            verification=Consent.Verification.IN_PERSON,
+            valid_until=timezone.now() + datetime.timedelta(days=365),
+            withdrawal_token_hash=hash_token(new_token()),
+        )
