@@ -284,3 +284,12 @@ def test_story_page_query_budget(client, story_index, make_org_story, django_ass
     with django_assert_max_num_queries(15):
         response = client.get(story.url)
     assert response.status_code == 200
+
+
+def test_interface_speaks_the_page_language(client, home_en, story_index, make_org_story):
+    dutch = soup(client.get("/nl/"))
+    assert dutch.select_one(".skip-link").text == "Naar de inhoud"
+    assert dutch.html["lang"] == "nl"
+    english = soup(client.get("/en/"))
+    assert english.select_one(".skip-link").text == "Skip to content"
+    assert english.html["lang"] == "en"
