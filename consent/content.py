@@ -9,19 +9,21 @@ new signature; any material change gives a new hash, which no existing consent c
 import hashlib
 import json
 
+from django.utils.translation import gettext_lazy as _
+
 MANIFEST_VERSION = 1
 
 # Labels for the fields of a manifest, used to show a signer what changed since they signed.
 FIELD_LABELS = {
-    "title": "title",
-    "summary": "summary",
-    "content_note": "content note",
-    "hero_image": "hero image",
-    "body": "story text and media",
-    "naming": "how you are named",
-    "storyteller": "the name shown",
-    "department": "department",
-    "themes": "themes",
+    "title": _("title"),
+    "summary": _("summary"),
+    "content_note": _("content note"),
+    "hero_image": _("hero image"),
+    "body": _("story text and media"),
+    "naming": _("how you are named"),
+    "storyteller": _("the name shown"),
+    "department": _("department"),
+    "themes": _("themes"),
 }
 
 

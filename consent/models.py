@@ -252,6 +252,16 @@ class Consent(models.Model):
         )
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Evidence is never changed or removed through the ORM."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Consent events are append-only.")
+
+    def delete(self):
+        raise PermissionError("Consent events are append-only.")
+
+
 class ConsentEvent(models.Model):
     """One entry of the append-only, hash-chained evidence log.
 
@@ -291,6 +301,8 @@ class ConsentEvent(models.Model):
     previous_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("consent event")
         verbose_name_plural = _("consent events")
@@ -298,6 +310,13 @@ class ConsentEvent(models.Model):
 
     def __str__(self):
         return f"#{self.sequence} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        # Entries are written once, by consent.evidence.record_event; never updated.
+        raise PermissionError("Consent events are append-only: use consent.evidence.record_event().")
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Consent events are append-only.")
 
 
 class ConsentChainHead(models.Model):

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "consent"
-urlpatterns = []
+urlpatterns = [
+    path("withdraw/<str:token>/", views.withdraw_view, name="withdraw"),
+]

@@ -1,0 +1,136 @@
+"""Public consent pages reached by a personal link: withdrawal.
+
+These pages are personal: never indexed, never cached, CSRF-protected, rate-limited, and they
+show nothing about a story to someone without a valid link.
+"""
+
+import logging
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from channels.registry import consent_channel_choices
+
+from .services import find_by_withdrawal_token, withdraw
+
+logger = logging.getLogger(__name__)
+
+RATE_LIMIT = 30  # requests per address per window
+RATE_WINDOW = 600  # seconds
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def rate_limited(request, scope):
+    key = f"vertel:rate:{scope}:{client_ip(request)}"
+    cache.add(key, 0, RATE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, RATE_WINDOW)
+        count = 1
+    return count > RATE_LIMIT
+
+
+def personal_page(request, template, context, status=200):
+    response = render(request, template, context, status=status)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def channel_labels():
+    return dict(consent_channel_choices())
+
+
+class WithdrawForm(forms.Form):
+    channels = forms.MultipleChoiceField(
+        label=gettext_lazy("Withdraw only from"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Leave everything unticked to withdraw from every channel."),
+    )
+
+    def __init__(self, *args, active_channels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = channel_labels()
+        self.fields["channels"].choices = [(key, labels.get(key, key)) for key in active_channels]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def withdraw_view(request, token):
+    if rate_limited(request, "withdraw"):
+        return personal_page(request, "consent/rate_limited.html", {}, status=429)
+    consent = find_by_withdrawal_token(token)
+    if consent is None:
+        return personal_page(request, "consent/link_invalid.html", {}, status=404)
+    active = consent.active_channels if consent.withdrawn_at is None else []
+    if not active:
+        return personal_page(request, "consent/withdraw_done.html", {"consent": consent, "already": True})
+    form = WithdrawForm(request.POST if request.method == "POST" else None, active_channels=active)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["channels"] or None
+        withdrawn = withdraw(
+            consent,
+            chosen,
+            reason="withdrawn",
+            actor="signer",
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+        )
+        consent.refresh_from_db()
+        notify_withdrawal(consent, withdrawn)
+        labels = channel_labels()
+        return personal_page(
+            request,
+            "consent/withdraw_done.html",
+            {"consent": consent, "withdrawn": [labels.get(key, key) for key in withdrawn]},
+        )
+    labels = channel_labels()
+    return personal_page(
+        request,
+        "consent/withdraw.html",
+        {"consent": consent, "form": form, "active": [labels.get(key, key) for key in active]},
+    )
+
+
+def notify_withdrawal(consent, withdrawn):
+    """Tell the signer (their confirmation), the editor who asked, and the consent officer."""
+    request = consent.request
+    labels = channel_labels()
+    channels_text = ", ".join(str(labels.get(key, key)) for key in withdrawn)
+    language = request.language or translation.get_language()
+    with translation.override(language):
+        if request.signer_email:
+            send_mail(
+                _("Your consent has been withdrawn"),
+                _(
+                    "We have received your withdrawal (reference %(reference)s) for: %(channels)s.\n\n"
+                    "The story has been taken off these channels. Emails that were already sent and copies "
+                    "that others made cannot be recalled.\n\nWithdrawing never affects your care."
+                )
+                % {"reference": consent.reference, "channels": channels_text},
+                None,
+                [request.signer_email],
+            )
+    recipients = {getattr(request.created_by, "email", ""), settings.VERTEL["CONSENT_OFFICER_EMAIL"]}
+    staff = sorted(address for address in recipients if address)
+    if staff:
+        send_mail(
+            f"Consent withdrawn: {consent.reference}",
+            f"The consent with reference {consent.reference} for story #{consent.story_id} was withdrawn "
+            f"for: {', '.join(withdrawn)}. The story was taken off those channels.",
+            None,
+            staff,
+        )
