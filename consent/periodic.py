@@ -1,0 +1,69 @@
+"""Periodic consent jobs, run by ``manage.py run_schedule`` (every minute, or from cron)."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone
+
+from website.schedule import periodic
+
+from .evidence import record_event
+from .models import Consent, ConsentEvent
+from .services import withdraw
+
+logger = logging.getLogger(__name__)
+
+
+@periodic("consent-expiry")
+def expire_consents(now=None):
+    """Withdraw every consent past its end date, exactly as a signer's withdrawal would; return how many."""
+    now = now or timezone.now()
+    expired = Consent.objects.filter(
+        withdrawn_at__isnull=True, erased_at__isnull=True, valid_until__isnull=False, valid_until__lte=now
+    )
+    count = 0
+    for consent in expired.iterator():
+        if withdraw(consent, None, reason="expired", actor="system"):
+            count += 1
+    if count:
+        logger.info("%s consents expired and were withdrawn everywhere.", count)
+    return count
+
+
+@periodic("consent-expiry-warning")
+def warn_before_expiry(now=None):
+    """Tell the editor who asked, once, that a consent ends within the warning period; return how many."""
+    now = now or timezone.now()
+    horizon = now + datetime.timedelta(days=settings.VERTEL["CONSENT_EXPIRY_WARNING_DAYS"])
+    due = Consent.objects.filter(
+        withdrawn_at__isnull=True,
+        erased_at__isnull=True,
+        expiry_warning_sent_at__isnull=True,
+        valid_until__gt=now,
+        valid_until__lte=horizon,
+    ).select_related("request__created_by")
+    count = 0
+    for consent in due:
+        editor = consent.request.created_by
+        recipients = sorted(
+            {
+                address
+                for address in (getattr(editor, "email", ""), settings.VERTEL["CONSENT_OFFICER_EMAIL"])
+                if address
+            }
+        )
+        if recipients:
+            send_mail(
+                f"Consent {consent.reference} ends on {timezone.localtime(consent.valid_until):%d-%m-%Y}",
+                f"The consent for story #{consent.story_id} ({consent.request.story_title}) ends on "
+                f"{timezone.localtime(consent.valid_until):%d-%m-%Y}. After that date the story is taken off every "
+                "channel automatically. Ask for a new signature in time if it should stay.",
+                None,
+                recipients,
+            )
+        Consent.objects.filter(pk=consent.pk).update(expiry_warning_sent_at=now)
+        record_event(ConsentEvent.Kind.EXPIRY_WARNED, consent=consent, actor="system")
+        count += 1
+    return count

@@ -1,0 +1,64 @@
+"""Expiry: a consent past its end date is withdrawn like any other; editors are warned once before."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from consent.models import ConsentEvent
+from consent.periodic import expire_consents, warn_before_expiry
+from consent.signals import consent_withdrawn
+from stories.models import PatientStoryPage
+
+from .gate_fixtures import build_consent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def live_story(make_patient_story, editor):
+    story = make_patient_story(title="Tijdelijk verhaal")
+    consent = build_consent(
+        story, channels=("website", "social"), valid_until=timezone.now() + datetime.timedelta(days=10)
+    )
+    consent.request.created_by = editor
+    consent.request.save()
+    story.save_revision().publish()
+    return story, consent
+
+
+def test_expired_consent_takes_the_story_off(live_story, django_capture_on_commit_callbacks):
+    story, consent = live_story
+    received = []
+    consent_withdrawn.connect(lambda **kwargs: received.append(kwargs["reason"]), weak=False, dispatch_uid="t-exp")
+    try:
+        assert expire_consents() == 0
+        assert PatientStoryPage.objects.get(pk=story.pk).live
+        with django_capture_on_commit_callbacks(execute=True):
+            assert expire_consents(now=timezone.now() + datetime.timedelta(days=11)) == 1
+    finally:
+        consent_withdrawn.disconnect(dispatch_uid="t-exp")
+    assert not PatientStoryPage.objects.get(pk=story.pk).live
+    assert received == ["expired"]
+    assert ConsentEvent.objects.filter(kind=ConsentEvent.Kind.EXPIRED, consent_id=consent.pk).exists()
+    # Running it again finds nothing left to do.
+    assert expire_consents(now=timezone.now() + datetime.timedelta(days=12)) == 0
+
+
+def test_editor_is_warned_once_within_thirty_days(live_story):
+    _story, consent = live_story
+    assert warn_before_expiry() == 1
+    assert mail.outbox[-1].to == ["editor@example.org"]
+    assert consent.reference in mail.outbox[-1].subject
+    assert warn_before_expiry() == 0
+    assert ConsentEvent.objects.filter(kind=ConsentEvent.Kind.EXPIRY_WARNED).count() == 1
+
+
+def test_run_schedule_once_runs_the_consent_jobs(live_story, monkeypatch):
+    story, _consent = live_story
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + datetime.timedelta(days=11))
+    call_command("run_schedule", "--once")
+    assert not PatientStoryPage.objects.get(pk=story.pk).live
