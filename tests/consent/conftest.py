@@ -1,6 +1,8 @@
 import pytest
 from django.utils import translation
 
+from .gate_fixtures import editor  # noqa: F401  (a fixture shared by the consent tests)
+
 
 @pytest.fixture(autouse=True)
 def english_messages(settings):
@@ -8,13 +10,3 @@ def english_messages(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def editor(django_user_model):
-    """An editor with Wagtail's "Editors" and "Moderators" rights."""
-    from django.contrib.auth.models import Group
-
-    user = django_user_model.objects.create_user(username="editor", password="pw", email="editor@example.org")
-    user.groups.add(*Group.objects.filter(name__in=["Editors", "Moderators"]))
-    return user
