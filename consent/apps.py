@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,6 @@ class ConsentConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .texts import ensure_default_texts
+
+        post_migrate.connect(ensure_default_texts, sender=self, dispatch_uid="vertel_consent_texts")

@@ -85,3 +85,169 @@ def find_by_withdrawal_token(token):
     if not token or len(token) > 200:
         return None
     return Consent.objects.select_related("request", "story").filter(withdrawal_token_hash=hash_token(token)).first()
+
+
+def age_of_own_consent():
+    from django.conf import settings
+
+    return settings.VERTEL["AGE_OF_OWN_CONSENT"]
+
+
+def create_request(
+    *,
+    story,
+    signer_name,
+    signer_email,
+    signer_role,
+    language,
+    proposed_channels,
+    delivery,
+    created_by,
+    revision=None,
+    person=None,
+    previous_consent=None,
+):
+    """Create a request for one signer to consent to one revision; return it and the raw link token.
+
+    The token exists only in the link we send; the database keeps its SHA-256. Earlier pending
+    requests for the same story and signer are superseded, so only the newest link works.
+    """
+    import datetime
+
+    from django.conf import settings
+
+    from .content import content_manifest, hash_manifest
+    from .models import ConsentRequest, hash_token, new_token
+
+    revision = revision or story.get_latest_revision() or story.save_revision(user=created_by)
+    manifest = content_manifest(revision.as_object())
+    token = new_token()
+    task_state = story.current_workflow_task_state
+    with transaction.atomic():
+        ConsentRequest.objects.filter(
+            story=story, status=ConsentRequest.Status.PENDING, signer_email=signer_email or ""
+        ).update(status=ConsentRequest.Status.SUPERSEDED)
+        request = ConsentRequest.objects.create(
+            story=story,
+            story_title=story.title,
+            revision=revision,
+            content_hash=hash_manifest(manifest),
+            content_manifest=manifest,
+            person=person or story.storyteller,
+            signer_name=signer_name,
+            signer_email=signer_email or "",
+            signer_role=signer_role,
+            language=language,
+            proposed_channels=list(proposed_channels),
+            delivery=delivery,
+            token_hash=hash_token(token),
+            expires_at=timezone.now() + datetime.timedelta(days=settings.VERTEL["CONSENT_LINK_DAYS"]),
+            task_state=task_state if task_state and task_state.task.specific_class.__name__ == "ConsentTask" else None,
+            previous_consent=previous_consent,
+            created_by=created_by,
+        )
+        record_event(
+            ConsentEvent.Kind.RECONSENT_REQUESTED if previous_consent else ConsentEvent.Kind.REQUESTED,
+            request=request,
+            actor=f"user:{created_by.pk}" if created_by else "system",
+            data={"channels": list(proposed_channels), "role": signer_role, "delivery": delivery},
+            personal={"name": signer_name, "email": signer_email},
+        )
+    return request, token
+
+
+def signing_url(request, token):
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override(request.language):
+        return settings.BASE_URL + reverse("consent:sign", args=[token])
+
+
+def send_request_email(request, token, *, resent=False):
+    """Email the personal signing link to the signer."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(request.language):
+        body = render_to_string("consent/email/request.txt", {"request": request, "url": signing_url(request, token)})
+        from django.utils.translation import gettext
+
+        send_mail(gettext("Would you like to share your story?"), body, None, [request.signer_email])
+    request.sent_at = timezone.now()
+    request.save(update_fields=["sent_at"])
+    record_event(ConsentEvent.Kind.RESENT if resent else ConsentEvent.Kind.SENT, request=request, actor="system")
+
+
+def sign(request_id, *, choices, ip=None, user_agent="", witnessed_by=None):
+    """Record the signature on a pending request; return ``(consent, withdrawal_token)``.
+
+    The request row is locked, so a double submit creates one consent; the second gets ``None``.
+    The content hash covers the revision as it will appear with the signer's naming choice.
+    """
+    import datetime
+
+    from .content import content_manifest, hash_manifest
+    from .models import ConsentRequest, ConsentText, hash_token, new_token
+    from .signals import consent_signed
+
+    with transaction.atomic():
+        request = ConsentRequest.objects.select_for_update().select_related("revision").get(pk=request_id)
+        if not request.is_usable:
+            return None, None
+        shown = request.revision.as_object()
+        shown.naming = choices["naming"]
+        manifest = content_manifest(shown)
+        text = ConsentText.objects.filter(language=request.language).order_by("-version").first()
+        until = choices.get("valid_until")
+        withdrawal_token = new_token()
+        consent = Consent.objects.create(
+            request=request,
+            story_id=request.story_id,
+            person=request.person,
+            revision=request.revision,
+            content_hash=hash_manifest(manifest),
+            content_manifest=manifest,
+            consent_text=text,
+            consent_text_hash=text.sha256,
+            channels=list(choices["channels"]),
+            naming=choices["naming"],
+            allow_photos=choices.get("allow_photos", False),
+            allow_video=choices.get("allow_video", False),
+            valid_until=(
+                timezone.make_aware(datetime.datetime.combine(until, datetime.time(23, 59))) if until else None
+            ),
+            signer_typed_name=choices["typed_name"],
+            signer_role=request.signer_role,
+            signer_relation=choices.get("relation", ""),
+            patient_birth_date=choices.get("patient_birth_date"),
+            verification=Consent.Verification.IN_PERSON if witnessed_by else Consent.Verification.EMAIL_LINK,
+            witnessed_by=witnessed_by,
+            ip_address=ip,
+            user_agent=(user_agent or "")[:500],
+            withdrawal_token_hash=hash_token(withdrawal_token),
+        )
+        request.status = ConsentRequest.Status.SIGNED
+        request.save(update_fields=["status"])
+        record_event(
+            ConsentEvent.Kind.SIGNED,
+            request=request,
+            consent=consent,
+            actor="signer",
+            data={
+                "channels": consent.channels,
+                "naming": consent.naming,
+                "content_hash": consent.content_hash,
+                "consent_text_version": text.version,
+                "consent_text_hash": text.sha256,
+                "revision_id": request.revision_id,
+                "valid_until": consent.valid_until.isoformat() if consent.valid_until else None,
+                "verification": consent.verification,
+                "reference": consent.reference,
+            },
+            personal={"typed_name": consent.signer_typed_name, "ip": ip, "user_agent": consent.user_agent},
+        )
+        transaction.on_commit(lambda: consent_signed.send(sender=Consent, consent=consent))
+    return consent, withdrawal_token

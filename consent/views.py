@@ -134,3 +134,98 @@ def notify_withdrawal(consent, withdrawn):
             None,
             staff,
         )
+
+
+# Signing -------------------------------------------------------------------------------------
+
+
+def _request_for_token(token):
+    from .models import ConsentRequest, hash_token
+
+    if not token or len(token) > 200:
+        return None
+    return (
+        ConsentRequest.objects.select_related("revision", "person", "previous_consent")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_view(request, token):
+    """The signing page: the exact story, the consent text, the signer's choices and signature."""
+    from django.utils import timezone
+
+    from .content import FIELD_LABELS, changed_fields, content_manifest
+    from .evidence import record_event
+    from .forms import SignForm
+    from .models import ConsentEvent, ConsentRequest, ConsentText
+    from .services import sign
+
+    if rate_limited(request, "sign"):
+        return personal_page(request, "consent/rate_limited.html", {}, status=429)
+    consent_request = _request_for_token(token)
+    if consent_request is None:
+        return personal_page(request, "consent/link_invalid.html", {}, status=404)
+    if consent_request.status == ConsentRequest.Status.SIGNED:
+        return personal_page(request, "consent/already_signed.html", {}, status=410)
+    if not consent_request.is_usable or consent_request.revision is None:
+        return personal_page(request, "consent/link_invalid.html", {"expired": True}, status=410)
+    if consent_request.opened_at is None:
+        ConsentRequest.objects.filter(pk=consent_request.pk).update(opened_at=timezone.now())
+        record_event(ConsentEvent.Kind.OPENED, request=consent_request, actor="signer")
+
+    form = SignForm(request.POST if request.method == "POST" else None, consent_request=consent_request)
+    story = consent_request.revision.as_object()
+    naming = request.POST.get("naming") if request.method == "POST" else None
+    if naming in dict(form.fields["naming"].choices):
+        story.naming = naming
+    if request.method == "POST" and request.POST.get("sign") and form.is_valid():
+        consent, withdrawal_token = sign(
+            consent_request.pk,
+            choices=form.cleaned_data,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        if consent is None:
+            return personal_page(request, "consent/already_signed.html", {}, status=410)
+        withdraw_url = settings.BASE_URL + f"/{consent_request.language}/consent/withdraw/{withdrawal_token}/"
+        send_receipt(consent, withdraw_url)
+        return personal_page(
+            request,
+            "consent/receipt.html",
+            {"consent": consent, "withdraw_url": withdraw_url, "labels": channel_labels()},
+        )
+    changes = []
+    if consent_request.previous_consent is not None:
+        changes = [
+            FIELD_LABELS[key]
+            for key in changed_fields(consent_request.previous_consent.content_manifest, content_manifest(story))
+        ]
+    text = ConsentText.objects.filter(language=consent_request.language).order_by("-version").first()
+    return personal_page(
+        request,
+        "consent/sign.html",
+        {"form": form, "story": story, "consent_text": text, "consent_request": consent_request, "changes": changes},
+    )
+
+
+def send_receipt(consent, withdraw_url):
+    """Email the signer what they agreed to, with the hashes and their withdrawal link."""
+    from django.template.loader import render_to_string
+
+    request = consent.request
+    if not request.signer_email:
+        return
+    with translation.override(request.language):
+        body = render_to_string(
+            "consent/email/receipt.txt",
+            {"consent": consent, "withdraw_url": withdraw_url, "labels": channel_labels()},
+        )
+        send_mail(
+            _("Your consent: receipt %(reference)s") % {"reference": consent.reference},
+            body,
+            None,
+            [request.signer_email],
+        )

@@ -1,0 +1,139 @@
+"""Forms of the consent flow: the editor's request and the signer's choices."""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from channels.registry import consent_channel_choices
+from stories.models import Naming
+
+from .models import ConsentRequest, SignerRole
+
+
+def _age_on(birth_date, day):
+    years = day.year - birth_date.year
+    if (day.month, day.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+class RequestConsentForm(forms.Form):
+    """What an editor fills in to ask a patient, or their representative, for consent."""
+
+    signer_name = forms.CharField(label=_("Name of the person who signs"), max_length=200)
+    signer_email = forms.EmailField(
+        label=_("Their email address"),
+        required=False,
+        help_text=_("The personal link is sent here. Leave empty to sign in person with a printed link."),
+    )
+    signer_role = forms.ChoiceField(label=_("Who signs"), choices=SignerRole.choices)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    proposed_channels = forms.MultipleChoiceField(label=_("Channels you propose"), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, story=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.story = story
+        self.fields["proposed_channels"].choices = consent_channel_choices()
+
+    def clean(self):
+        data = super().clean()
+        person = getattr(self.story, "storyteller", None)
+        if (
+            person
+            and person.birth_date
+            and data.get("signer_role") == SignerRole.PATIENT
+            and _age_on(person.birth_date, timezone.localdate()) < settings.VERTEL["AGE_OF_OWN_CONSENT"]
+        ):
+            self.add_error(
+                "signer_role",
+                _("The patient is younger than %(age)s: a parent or guardian must sign.")
+                % {"age": settings.VERTEL["AGE_OF_OWN_CONSENT"]},
+            )
+        return data
+
+    @property
+    def delivery(self):
+        return (
+            ConsentRequest.Delivery.EMAIL
+            if self.cleaned_data.get("signer_email")
+            else ConsentRequest.Delivery.IN_PERSON
+        )
+
+
+class SignForm(forms.Form):
+    """The signer's informed, specific choices, and their signature."""
+
+    channels = forms.MultipleChoiceField(label=_("Where may your story appear?"), widget=forms.CheckboxSelectMultiple)
+    naming = forms.ChoiceField(label=_("How may we name you?"), choices=Naming.choices, widget=forms.RadioSelect)
+    allow_photos = forms.BooleanField(label=_("Photos of me may be shown"), required=False)
+    allow_video = forms.BooleanField(label=_("Video of me may be shown"), required=False)
+    valid_until = forms.DateField(
+        label=_("Until when? (leave empty: until I withdraw)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    patient_birth_date = forms.DateField(
+        label=_("The patient's date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    typed_name = forms.CharField(label=_("Type your full name as your signature"), max_length=200)
+    relation = forms.CharField(
+        label=_("Your relation to the patient"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: myself, mother, guardian, curator."),
+    )
+    declaration = forms.BooleanField(
+        label=_("I have read the text and the story above, and I give my consent as chosen here."), required=True
+    )
+
+    def __init__(self, *args, consent_request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.consent_request = consent_request
+        offered = dict(consent_channel_choices())
+        proposed = [key for key in consent_request.proposed_channels if key in offered] or list(offered)
+        self.fields["channels"].choices = [(key, offered[key]) for key in proposed]
+        if consent_request.signer_role != SignerRole.PATIENT:
+            self.fields["patient_birth_date"].required = True
+            self.fields["relation"].required = True
+
+    def clean_valid_until(self):
+        until = self.cleaned_data.get("valid_until")
+        today = timezone.localdate()
+        latest = today + datetime.timedelta(days=int(settings.VERTEL["CONSENT_MAX_MONTHS"] * 30.44))
+        if until is None:
+            return latest  # "until withdrawn" still ends at the organisation's maximum
+        if until <= today:
+            raise forms.ValidationError(_("Choose a date in the future."))
+        if until > latest:
+            raise forms.ValidationError(
+                _("Consent can last at most %(months)s months; choose %(date)s or earlier.")
+                % {"months": settings.VERTEL["CONSENT_MAX_MONTHS"], "date": latest.strftime("%d-%m-%Y")}
+            )
+        return until
+
+    def clean_patient_birth_date(self):
+        born = self.cleaned_data.get("patient_birth_date")
+        if born and (born > timezone.localdate() or born.year < 1900):
+            raise forms.ValidationError(_("Enter a real date of birth."))
+        return born
+
+    def clean(self):
+        data = super().clean()
+        born = data.get("patient_birth_date")
+        if born is None and self.consent_request.person and self.consent_request.person.birth_date:
+            born = self.consent_request.person.birth_date
+        minimum = settings.VERTEL["AGE_OF_OWN_CONSENT"]
+        if (
+            born
+            and _age_on(born, timezone.localdate()) < minimum
+            and self.consent_request.signer_role not in (SignerRole.PARENT, SignerRole.GUARDIAN)
+        ):
+            raise forms.ValidationError(
+                _("The patient is younger than %(age)s: a parent or guardian must sign.") % {"age": minimum}
+            )
+        return data
