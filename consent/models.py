@@ -81,6 +81,24 @@ class ConsentText(models.Model):
     def __str__(self):
         return f"{self.title} ({self.language} v{self.version})"
 
+    def save(self, *args, **kwargs):
+        """Write a new version: a text someone may have signed is never changed in place."""
+        from django.db.models import Max
+
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values_list("sha256", flat=True).first()
+            if stored == self.compute_sha256():
+                return  # nothing changed, so no new version
+            self.pk = None
+            self._state.adding = True
+        latest = type(self).objects.filter(language=self.language).aggregate(latest=Max("version"))["latest"]
+        self.version = (latest or 0) + 1
+        self.created_at = timezone.now()
+        self.sha256 = self.compute_sha256()
+        kwargs.pop("update_fields", None)
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
     def compute_sha256(self):
         payload = f"{self.language}\n{self.title}\n{self.body}".encode()
         return hashlib.sha256(payload).hexdigest()

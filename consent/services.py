@@ -106,6 +106,7 @@ def create_request(
     revision=None,
     person=None,
     previous_consent=None,
+    task_state=None,
 ):
     """Create a request for one signer to consent to one revision; return it and the raw link token.
 
@@ -122,7 +123,10 @@ def create_request(
     revision = revision or story.get_latest_revision() or story.save_revision(user=created_by)
     manifest = content_manifest(revision.as_object())
     token = new_token()
-    task_state = story.current_workflow_task_state
+    if task_state is None:
+        current = story.current_workflow_task_state
+        if current is not None and current.task.specific_class.__name__ == "ConsentTask":
+            task_state = current
     with transaction.atomic():
         ConsentRequest.objects.filter(
             story=story, status=ConsentRequest.Status.PENDING, signer_email=signer_email or ""
@@ -142,7 +146,7 @@ def create_request(
             delivery=delivery,
             token_hash=hash_token(token),
             expires_at=timezone.now() + datetime.timedelta(days=settings.VERTEL["CONSENT_LINK_DAYS"]),
-            task_state=task_state if task_state and task_state.task.specific_class.__name__ == "ConsentTask" else None,
+            task_state=task_state,
             previous_consent=previous_consent,
             created_by=created_by,
         )
@@ -181,7 +185,7 @@ def send_request_email(request, token, *, resent=False):
     record_event(ConsentEvent.Kind.RESENT if resent else ConsentEvent.Kind.SENT, request=request, actor="system")
 
 
-def sign(request_id, *, choices, ip=None, user_agent="", witnessed_by=None):
+def sign(request_id, *, choices, ip=None, user_agent="", witnessed_by=None, verification=None):
     """Record the signature on a pending request; return ``(consent, withdrawal_token)``.
 
     The request row is locked, so a double submit creates one consent; the second gets ``None``.
@@ -223,7 +227,8 @@ def sign(request_id, *, choices, ip=None, user_agent="", witnessed_by=None):
             signer_role=request.signer_role,
             signer_relation=choices.get("relation", ""),
             patient_birth_date=choices.get("patient_birth_date"),
-            verification=Consent.Verification.IN_PERSON if witnessed_by else Consent.Verification.EMAIL_LINK,
+            verification=verification
+            or (Consent.Verification.IN_PERSON if witnessed_by else Consent.Verification.EMAIL_LINK),
             witnessed_by=witnessed_by,
             ip_address=ip,
             user_agent=(user_agent or "")[:500],
@@ -251,3 +256,106 @@ def sign(request_id, *, choices, ip=None, user_agent="", witnessed_by=None):
         )
         transaction.on_commit(lambda: consent_signed.send(sender=Consent, consent=consent))
     return consent, withdrawal_token
+
+
+def active_consent_for(story, channel=None):
+    """The newest active consent for ``story`` (covering ``channel`` if given), or ``None``."""
+    consents = Consent.objects.active().filter(story=story).order_by("-signed_at")
+    for consent in consents:
+        if channel is None or consent.covers(channel):
+            return consent
+    return None
+
+
+def resend(request, *, actor):
+    """Send a pending request again with a new link; the old link stops working at once.
+
+    Returns the new raw token (for in-person delivery the caller shows it once), or ``None`` when
+    the request can no longer be signed.
+    """
+    import datetime
+
+    from django.conf import settings
+
+    from .models import ConsentRequest, hash_token, new_token
+
+    with transaction.atomic():
+        request = ConsentRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status not in (ConsentRequest.Status.PENDING, ConsentRequest.Status.EXPIRED):
+            return None
+        token = new_token()
+        request.token_hash = hash_token(token)
+        request.status = ConsentRequest.Status.PENDING
+        request.expires_at = timezone.now() + datetime.timedelta(days=settings.VERTEL["CONSENT_LINK_DAYS"])
+        request.save(update_fields=["token_hash", "status", "expires_at"])
+    if request.delivery == ConsentRequest.Delivery.EMAIL and request.signer_email:
+        send_request_email(request, token, resent=True)
+    else:
+        record_event(ConsentEvent.Kind.RESENT, request=request, actor=actor)
+    return token
+
+
+def revoke(request, *, actor):
+    """Revoke a pending request: its link stops working. Returns True if it was pending."""
+    from .models import ConsentRequest
+
+    with transaction.atomic():
+        changed = ConsentRequest.objects.filter(pk=request.pk, status=ConsentRequest.Status.PENDING).update(
+            status=ConsentRequest.Status.REVOKED
+        )
+        if changed:
+            record_event(ConsentEvent.Kind.REVOKED, request=request, actor=actor)
+    return bool(changed)
+
+
+def erase_person(person, *, actor):
+    """Erase a person's personal data; withdraw every consent they gave everywhere (reason "erased").
+
+    What stays: the consent and request rows with their dates, channels, hashes and reference
+    codes (the fact of consent), and the evidence log, which only ever held digests of personal
+    data, so ``verify_consent_log`` still passes.
+    """
+    from .models import ConsentRequest
+
+    now = timezone.now()
+    consents = list(Consent.objects.filter(person=person))
+    for consent in consents:
+        if consent.withdrawn_at is None:
+            withdraw(consent, reason="erased", actor=actor)
+    with transaction.atomic():
+        Consent.objects.filter(person=person).update(
+            signer_typed_name="",
+            signer_relation="",
+            patient_birth_date=None,
+            ip_address=None,
+            user_agent="",
+            erased_at=now,
+        )
+        ConsentRequest.objects.filter(person=person).update(
+            signer_name="", signer_email="", otp_hash="", erased_at=now
+        )
+        anonymise_person(person)
+        record_event(
+            ConsentEvent.Kind.ERASED,
+            actor=actor,
+            data={"person_id": person.pk, "consents": [consent.pk for consent in consents]},
+        )
+    logger.info("Person #%s erased by %s (%s consents)", person.pk, actor, len(consents))
+    return consents
+
+
+def anonymise_person(person):
+    """Blank every personal field of the Person record, whatever fields it has."""
+    from django.db import models as dj_models
+
+    updates = {}
+    for field in person._meta.concrete_fields:
+        if field.primary_key or field.is_relation or field.name in ("created_at", "updated_at", "erased_at"):
+            continue
+        if isinstance(field, (dj_models.CharField, dj_models.TextField)):
+            updates[field.name] = "" if not field.unique else f"erased-{person.pk}"
+        elif field.null:
+            updates[field.name] = None
+    if any(field.name == "erased_at" for field in person._meta.concrete_fields):
+        updates["erased_at"] = timezone.now()
+    type(person).objects.filter(pk=person.pk).update(**updates)

@@ -16,8 +16,9 @@ from PIL import ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
 
-from consent.content import content_manifest, hash_manifest
-from consent.models import Channel, Consent, ConsentRequest, ConsentText, SignerRole, hash_token, new_token
+from consent.models import Channel, Consent, ConsentRequest, SignerRole
+from consent.services import create_request, sign
+from consent.texts import ensure_default_texts
 from stories.models import Department, OrganisationStoryPage, PatientStoryPage, Person, StoryIndexPage, Theme
 from website.models import HomePage, OrganisationSettings
 
@@ -29,18 +30,6 @@ HOME_INTROS = {
     "en": "Patients and staff tell about care that matters. Every patient story is here with consent.",
 }
 INDEX = {"nl": ("Verhalen", "verhalen"), "en": ("Stories", "stories")}
-DEMO_CONSENT_TEXT = {
-    "nl": (
-        "Toestemming voor het delen van uw verhaal",
-        "U geeft toestemming om uw verhaal te publiceren op de kanalen die u kiest. Weigeren of intrekken heeft nooit "
-        "invloed op uw zorg. U kunt uw toestemming altijd intrekken via de link in uw bevestiging.",
-    ),
-    "en": (
-        "Consent to share your story",
-        "You agree that your story is published on the channels you choose. Refusing or withdrawing never affects "
-        "your care. You can always withdraw through the link in your receipt.",
-    ),
-}
 
 
 class Seeder:
@@ -193,47 +182,29 @@ class Seeder:
             original = original or page
 
     def consent(self, page, revision, code):
-        """A demo consent, signed in person, for exactly this revision of the story."""
-        title, body = DEMO_CONSENT_TEXT[code]
-        text = ConsentText.objects.filter(language=code).order_by("-version").first()
-        if text is None:
-            text = ConsentText(language=code, version=1, title=title, body=body)
-            text.sha256 = text.compute_sha256()
-            text.save()
-        shown = revision.as_object()
-        manifest = content_manifest(shown)
-        channels = [Channel.WEBSITE, Channel.NEWSLETTER, Channel.SOCIAL]
-        request = ConsentRequest.objects.create(
+        """A demo consent for exactly this revision, through the same services a real signer's goes."""
+        ensure_default_texts()
+        person = page.storyteller
+        request, _token = create_request(
             story=page,
-            story_title=page.title,
             revision=revision,
-            content_hash=hash_manifest(manifest),
-            content_manifest=manifest,
-            person=page.storyteller,
-            signer_name=page.storyteller.full_name if page.storyteller else "",
+            signer_name=person.full_name if person else "Demo",
+            signer_email="",
             signer_role=SignerRole.PATIENT,
             language=code,
-            proposed_channels=channels,
+            proposed_channels=[Channel.WEBSITE, Channel.NEWSLETTER, Channel.SOCIAL],
             delivery=ConsentRequest.Delivery.IN_PERSON,
-            token_hash=hash_token(new_token()),
-            expires_at=timezone.now() + datetime.timedelta(days=14),
-            status=ConsentRequest.Status.SIGNED,
+            created_by=None,
         )
-        Consent.objects.create(
-            request=request,
-            story=page,
-            person=page.storyteller,
-            revision=revision,
-            content_hash=request.content_hash,
-            content_manifest=manifest,
-            consent_text=text,
-            consent_text_hash=text.sha256,
-            channels=channels,
-            naming=shown.naming,
-            allow_photos=True,
-            signer_typed_name=request.signer_name,
-            signer_role=SignerRole.PATIENT,
+        sign(
+            request.pk,
+            choices={
+                "channels": request.proposed_channels,
+                "naming": page.naming,
+                "allow_photos": True,
+                "valid_until": timezone.localdate() + datetime.timedelta(days=365),
+                "typed_name": request.signer_name,
+                "relation": "myself",
+            },
             verification=Consent.Verification.IN_PERSON,
-            valid_until=timezone.now() + datetime.timedelta(days=365),
-            withdrawal_token_hash=hash_token(new_token()),
         )
