@@ -1,4 +1,4 @@
-"""Admin views of the consent flow: an editor requests consent for a patient story."""
+"""Admin views of consent: editors request, resend and revoke; consent officers see evidence and erase."""
 
 import io
 
@@ -6,16 +6,21 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from stories.models import PatientStoryPage
+from stories.models import PatientStoryPage, Person
 
+from .evidence import record_event, verify_chain
 from .forms import RequestConsentForm
-from .models import ConsentRequest
-from .services import create_request, send_request_email, signing_url
+from .models import Consent, ConsentEvent, ConsentRequest
+from .services import create_request, erase_person, resend, revoke, send_request_email, signing_url
 
 
 def qr_svg(url):
@@ -56,3 +61,212 @@ def request_consent(request, page_id):
             {"story": story, "consent_request": consent_request, "url": url, "qr": qr_svg(url)},
         )
     return TemplateResponse(request, "consent/admin/request_form.html", {"story": story, "form": form})
+
+
+def erase_person_view(request, person_id):
+    """Confirm, then erase a storyteller's personal data. Consent officers only."""
+    from stories.models import Person
+
+    from .services import erase_person
+
+    if not request.user.has_perm("consent.erase_person"):
+        raise PermissionDenied
+    person = get_object_or_404(Person, pk=person_id)
+    if request.method == "POST":
+        count = erase_person(person, actor=f"user:{request.user.pk}")
+        messages.success(
+            request,
+            _("The storyteller's personal data was erased; %(count)s consents were withdrawn everywhere.")
+            % {"count": count},
+        )
+        return redirect("wagtailadmin_home")
+    return TemplateResponse(
+        request,
+        "consent/admin/erase_confirm.html",
+        {"person": person, "stories": person.stories.all(), "consents": person.consents.count()},
+    )
+
+
+# Requests: editors resend and revoke -------------------------------------------------------------
+
+
+def _story_editable(request, consent_request):
+    story = consent_request.story
+    if story is None or not story.permissions_for_user(request.user).can_edit():
+        raise PermissionDenied
+
+
+def request_list(request):
+    """The consent requests of one story (``?story=``) or all the editor can edit, newest first."""
+    from django.core.paginator import Paginator
+
+    requests = ConsentRequest.objects.select_related("story", "created_by").order_by("-created_at")
+    story_id = request.GET.get("story", "")
+    if story_id.isdigit():
+        story = get_object_or_404(PatientStoryPage, pk=story_id)
+        if not story.permissions_for_user(request.user).can_edit():
+            raise PermissionDenied
+        requests = requests.filter(story=story)
+    elif not request.user.has_perm("wagtailadmin.access_admin"):
+        raise PermissionDenied
+    page = Paginator(requests, 50).get_page(request.GET.get("p"))
+    visible = [item for item in page if item.story and item.story.permissions_for_user(request.user).can_edit()]
+    return TemplateResponse(request, "consent/admin/request_list.html", {"requests": visible, "page": page})
+
+
+@require_POST
+def resend_request(request, pk):
+    consent_request = get_object_or_404(ConsentRequest, pk=pk)
+    _story_editable(request, consent_request)
+    token = resend(consent_request, actor=f"user:{request.user.pk}")
+    if token is None:
+        messages.error(request, _("This request can no longer be sent: it was signed, revoked or replaced."))
+        return redirect(f"{reverse('consent_requests')}?story={consent_request.story_id}")
+    consent_request.refresh_from_db()
+    if consent_request.delivery == ConsentRequest.Delivery.EMAIL and consent_request.signer_email:
+        messages.success(request, _("A new link was emailed; the old link no longer works."))
+        return redirect(f"{reverse('consent_requests')}?story={consent_request.story_id}")
+    url = signing_url(consent_request, token)
+    return TemplateResponse(
+        request,
+        "consent/admin/printable_link.html",
+        {"story": consent_request.story, "consent_request": consent_request, "url": url, "qr": qr_svg(url)},
+    )
+
+
+@require_POST
+def revoke_request(request, pk):
+    consent_request = get_object_or_404(ConsentRequest, pk=pk)
+    _story_editable(request, consent_request)
+    if revoke(consent_request, actor=f"user:{request.user.pk}"):
+        messages.success(request, _("The request was revoked; its link no longer works."))
+    return redirect(f"{reverse('consent_requests')}?story={consent_request.story_id}")
+
+
+# Evidence: consent officers only -----------------------------------------------------------------
+
+
+def _require(request, permission):
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def evidence_list(request):
+    """Consents with their evidence, per story (``?story=``) or per person (``?person=``)."""
+    _require(request, "consent.view_evidence")
+    consents = Consent.objects.select_related("story", "person", "consent_text").order_by("-signed_at")
+    events = ConsentEvent.objects.order_by("-sequence")
+    story_id, person_id = request.GET.get("story", ""), request.GET.get("person", "")
+    person = None
+    if story_id.isdigit():
+        consents = consents.filter(story_id=story_id)
+        events = events.filter(story_id=story_id)
+    if person_id.isdigit():
+        person = get_object_or_404(Person, pk=person_id)
+        consents = consents.filter(person=person)
+        request_ids = list(ConsentRequest.objects.filter(person=person).values_list("pk", flat=True))
+        events = events.filter(request_id__in=request_ids)
+    return TemplateResponse(
+        request,
+        "consent/admin/evidence_list.html",
+        {
+            "consents": consents[:200],
+            "events": events[:200],
+            "person": person,
+            "chain_problem": verify_chain(),
+            "can_erase": request.user.has_perm("consent.erase_person"),
+        },
+    )
+
+
+def evidence_data(consent):
+    """Everything we hold as proof of one consent, as plain data (for JSON and the printable page)."""
+    consent_request = consent.request
+    events = ConsentEvent.objects.filter(
+        models.Q(consent_id=consent.pk) | models.Q(request_id=consent.request_id)
+    ).order_by("sequence")
+    return {
+        "reference": consent.reference,
+        "story": {"id": consent.story_id, "title": consent_request.story_title},
+        "revision_id": consent.revision_id,
+        "content_hash": consent.content_hash,
+        "content_manifest": consent.content_manifest,
+        "consent_text": {
+            "id": consent.consent_text_id,
+            "language": consent.consent_text.language,
+            "version": consent.consent_text.version,
+            "sha256": consent.consent_text_hash,
+            "title": consent.consent_text.title,
+            "body": consent.consent_text.body,
+        },
+        "choices": {
+            "channels": consent.channels,
+            "naming": consent.naming,
+            "allow_photos": consent.allow_photos,
+            "allow_video": consent.allow_video,
+            "valid_until": consent.valid_until.isoformat() if consent.valid_until else None,
+        },
+        "signer": {
+            "typed_name": consent.signer_typed_name,
+            "role": consent.signer_role,
+            "relation": consent.signer_relation,
+            "patient_birth_date": consent.patient_birth_date.isoformat() if consent.patient_birth_date else None,
+            "email": consent_request.signer_email,
+            "verification": consent.verification,
+            "witnessed_by": consent.witnessed_by_id,
+            "ip_address": consent.ip_address,
+            "user_agent": consent.user_agent,
+        },
+        "signed_at": consent.signed_at.isoformat(),
+        "withdrawn_channels": consent.withdrawn_channels,
+        "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
+        "expired_at": consent.expired_at.isoformat() if consent.expired_at else None,
+        "erased_at": consent.erased_at.isoformat() if consent.erased_at else None,
+        "events": [
+            {
+                "sequence": event.sequence,
+                "created_at": event.created_at.isoformat(),
+                "kind": event.kind,
+                "actor": event.actor,
+                "data": event.data,
+                "personal_digest": event.personal_digest,
+                "previous_hash": event.previous_hash,
+                "hash": event.hash,
+            }
+            for event in events
+        ],
+        "log_intact": verify_chain() is None,
+    }
+
+
+def evidence_export(request, pk):
+    """One consent's evidence as JSON (``?format=json``) or a printable page; the export is logged."""
+    _require(request, "consent.view_evidence")
+    consent = get_object_or_404(Consent.objects.select_related("request", "consent_text"), pk=pk)
+    as_json = request.GET.get("format") == "json"
+    record_event(
+        ConsentEvent.Kind.EXPORTED,
+        consent=consent,
+        actor=f"user:{request.user.pk}",
+        data={"format": "json" if as_json else "html"},
+    )
+    data = evidence_data(consent)
+    if as_json:
+        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = f'attachment; filename="consent-{consent.reference}.json"'
+        return response
+    return TemplateResponse(request, "consent/admin/evidence_export.html", {"consent": consent, "data": data})
+
+
+def erase_person_view(request, person_id):
+    """Confirm, then erase a person's personal data and withdraw their stories everywhere."""
+    _require(request, "consent.erase_person")
+    person = get_object_or_404(Person, pk=person_id)
+    if request.method == "POST":
+        erase_person(person, actor=f"user:{request.user.pk}")
+        messages.success(request, _("The person's personal data was erased and their stories withdrawn."))
+        return redirect(f"{reverse('consent_evidence')}?person={person.pk}")
+    consents = Consent.objects.filter(person=person)
+    return TemplateResponse(
+        request, "consent/admin/erase_confirm.html", {"person": person, "consents": consents}
+    )

@@ -354,8 +354,52 @@ def anonymise_person(person):
             continue
         if isinstance(field, (dj_models.CharField, dj_models.TextField)):
             updates[field.name] = "" if not field.unique else f"erased-{person.pk}"
+            if field.name == "full_name":
+                updates[field.name] = f"[erased #{person.pk}]"
         elif field.null:
             updates[field.name] = None
     if any(field.name == "erased_at" for field in person._meta.concrete_fields):
         updates["erased_at"] = timezone.now()
     type(person).objects.filter(pk=person.pk).update(**updates)
+
+
+ERASED = "[erased]"
+
+
+def erase_person(person, *, actor):
+    """Erase a storyteller's personal data (GDPR Art. 17); return the number of consents affected.
+
+    Every consent of the person is withdrawn everywhere (reason "erased"); names, contact details,
+    dates of birth, IP addresses, user agents and the content manifests (which hold the name shown)
+    are blanked. What proves past processing was lawful stays: hashes, dates, references, channel
+    choices, and the evidence log, whose entries never held personal data in clear.
+    """
+    from stories.models import Person
+
+    from .models import ConsentRequest
+
+    consents = list(Consent.objects.filter(person=person))
+    for consent in consents:
+        withdraw(consent, None, reason="erased", actor=actor)
+    now = timezone.now()
+    with transaction.atomic():
+        Consent.objects.filter(person=person).update(
+            signer_typed_name=ERASED,
+            signer_relation="",
+            patient_birth_date=None,
+            ip_address=None,
+            user_agent="",
+            content_manifest={"erased": True},
+            erased_at=now,
+        )
+        ConsentRequest.objects.filter(person=person).update(
+            signer_name=ERASED, signer_email="", content_manifest={"erased": True}, otp_hash="", erased_at=now
+        )
+        Person.objects.filter(pk=person.pk).update(
+            full_name=ERASED, first_name="", pseudonym="", email="", birth_date=None, erased_at=now
+        )
+        record_event(
+            ConsentEvent.Kind.ERASED, actor=actor, data={"person_id": person.pk, "consents": [c.pk for c in consents]}
+        )
+    logger.info("Personal data of storyteller %s erased by %s.", person.pk, actor)
+    return len(consents)
