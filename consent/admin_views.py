@@ -63,33 +63,6 @@ def request_consent(request, page_id):
     return TemplateResponse(request, "consent/admin/request_form.html", {"story": story, "form": form})
 
 
-def erase_person_view(request, person_id):
-    """Confirm, then erase a storyteller's personal data. Consent officers only."""
-    from stories.models import Person
-
-    from .services import erase_person
-
-    if not request.user.has_perm("consent.erase_person"):
-        raise PermissionDenied
-    person = get_object_or_404(Person, pk=person_id)
-    if request.method == "POST":
-        count = erase_person(person, actor=f"user:{request.user.pk}")
-        messages.success(
-            request,
-            _("The storyteller's personal data was erased; %(count)s consents were withdrawn everywhere.")
-            % {"count": count},
-        )
-        return redirect("wagtailadmin_home")
-    return TemplateResponse(
-        request,
-        "consent/admin/erase_confirm.html",
-        {"person": person, "stories": person.stories.all(), "consents": person.consents.count()},
-    )
-
-
-# Requests: editors resend and revoke -------------------------------------------------------------
-
-
 def _story_editable(request, consent_request):
     story = consent_request.story
     if story is None or not story.permissions_for_user(request.user).can_edit():

@@ -123,6 +123,7 @@ class Person(models.Model):
 
 register_snippet(Theme)
 register_snippet(Department)
+register_snippet(Person)
 
 
 class Naming(models.TextChoices):
