@@ -329,10 +329,12 @@ def erase_person(person, *, actor):
             patient_birth_date=None,
             ip_address=None,
             user_agent="",
+            # The manifest holds the story as shown, name included; its hash stays.
+            content_manifest={"erased": True},
             erased_at=now,
         )
         ConsentRequest.objects.filter(person=person).update(
-            signer_name="", signer_email="", otp_hash="", erased_at=now
+            signer_name="", signer_email="", otp_hash="", content_manifest={"erased": True}, erased_at=now
         )
         anonymise_person(person)
         record_event(
