@@ -5,9 +5,8 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import JsonResponse
+from django.http import HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -34,7 +33,7 @@ def qr_svg(url):
 def request_consent(request, page_id):
     story = get_object_or_404(PatientStoryPage, pk=page_id)
     if not story.permissions_for_user(request.user).can_edit():
-        raise PermissionDenied
+        return forbidden()
     form = RequestConsentForm(request.POST or None, story=story, initial={"language": story.locale.language_code})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -63,10 +62,14 @@ def request_consent(request, page_id):
     return TemplateResponse(request, "consent/admin/request_form.html", {"story": story, "form": form})
 
 
+def forbidden():
+    # Wagtail turns PermissionDenied into a redirect to the dashboard; say 403 plainly instead.
+    return HttpResponseForbidden(_("You do not have permission to do this."))
+
+
 def _story_editable(request, consent_request):
     story = consent_request.story
-    if story is None or not story.permissions_for_user(request.user).can_edit():
-        raise PermissionDenied
+    return story is not None and story.permissions_for_user(request.user).can_edit()
 
 
 def request_list(request):
@@ -78,10 +81,8 @@ def request_list(request):
     if story_id.isdigit():
         story = get_object_or_404(PatientStoryPage, pk=story_id)
         if not story.permissions_for_user(request.user).can_edit():
-            raise PermissionDenied
+            return forbidden()
         requests = requests.filter(story=story)
-    elif not request.user.has_perm("wagtailadmin.access_admin"):
-        raise PermissionDenied
     page = Paginator(requests, 50).get_page(request.GET.get("p"))
     visible = [item for item in page if item.story and item.story.permissions_for_user(request.user).can_edit()]
     return TemplateResponse(request, "consent/admin/request_list.html", {"requests": visible, "page": page})
@@ -90,7 +91,8 @@ def request_list(request):
 @require_POST
 def resend_request(request, pk):
     consent_request = get_object_or_404(ConsentRequest, pk=pk)
-    _story_editable(request, consent_request)
+    if not _story_editable(request, consent_request):
+        return forbidden()
     token = resend(consent_request, actor=f"user:{request.user.pk}")
     if token is None:
         messages.error(request, _("This request can no longer be sent: it was signed, revoked or replaced."))
@@ -110,7 +112,8 @@ def resend_request(request, pk):
 @require_POST
 def revoke_request(request, pk):
     consent_request = get_object_or_404(ConsentRequest, pk=pk)
-    _story_editable(request, consent_request)
+    if not _story_editable(request, consent_request):
+        return forbidden()
     if revoke(consent_request, actor=f"user:{request.user.pk}"):
         messages.success(request, _("The request was revoked; its link no longer works."))
     return redirect(f"{reverse('consent_requests')}?story={consent_request.story_id}")
@@ -119,14 +122,14 @@ def revoke_request(request, pk):
 # Evidence: consent officers only -----------------------------------------------------------------
 
 
-def _require(request, permission):
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
+def _allowed(request, permission):
+    return request.user.has_perm(permission)
 
 
 def evidence_list(request):
     """Consents with their evidence, per story (``?story=``) or per person (``?person=``)."""
-    _require(request, "consent.view_evidence")
+    if not _allowed(request, "consent.view_evidence"):
+        return forbidden()
     consents = Consent.objects.select_related("story", "person", "consent_text").order_by("-signed_at")
     events = ConsentEvent.objects.order_by("-sequence")
     story_id, person_id = request.GET.get("story", ""), request.GET.get("person", "")
@@ -214,7 +217,8 @@ def evidence_data(consent):
 
 def evidence_export(request, pk):
     """One consent's evidence as JSON (``?format=json``) or a printable page; the export is logged."""
-    _require(request, "consent.view_evidence")
+    if not _allowed(request, "consent.view_evidence"):
+        return forbidden()
     consent = get_object_or_404(Consent.objects.select_related("request", "consent_text"), pk=pk)
     as_json = request.GET.get("format") == "json"
     record_event(
@@ -233,13 +237,12 @@ def evidence_export(request, pk):
 
 def erase_person_view(request, person_id):
     """Confirm, then erase a person's personal data and withdraw their stories everywhere."""
-    _require(request, "consent.erase_person")
+    if not _allowed(request, "consent.erase_person"):
+        return forbidden()
     person = get_object_or_404(Person, pk=person_id)
     if request.method == "POST":
         erase_person(person, actor=f"user:{request.user.pk}")
         messages.success(request, _("The person's personal data was erased and their stories withdrawn."))
         return redirect(f"{reverse('consent_evidence')}?person={person.pk}")
     consents = Consent.objects.filter(person=person)
-    return TemplateResponse(
-        request, "consent/admin/erase_confirm.html", {"person": person, "consents": consents}
-    )
+    return TemplateResponse(request, "consent/admin/erase_confirm.html", {"person": person, "consents": consents})

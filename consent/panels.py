@@ -19,8 +19,9 @@ class ConsentOverviewPanel(Component):
         now = timezone.now()
         month = datetime.timedelta(days=30)
         return {
-            "pending": ConsentRequest.objects.filter(status=ConsentRequest.Status.PENDING, expires_at__gt=now)
-            .order_by("-created_at")[:10],
+            "pending": ConsentRequest.objects.filter(
+                status=ConsentRequest.Status.PENDING, expires_at__gt=now
+            ).order_by("-created_at")[:10],
             "expiring": Consent.objects.active()
             .filter(valid_until__lte=now + month)
             .select_related("request")

@@ -7,7 +7,7 @@ has committed; the channels and newsletter apps take it from there.
 
 import logging
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from .evidence import record_event
@@ -198,7 +198,8 @@ def sign(request_id, *, choices, ip=None, user_agent="", witnessed_by=None, veri
     from .signals import consent_signed
 
     with transaction.atomic():
-        request = ConsentRequest.objects.select_for_update().select_related("revision").get(pk=request_id)
+        # Lock only the request row: PostgreSQL refuses FOR UPDATE across the nullable revision join.
+        request = ConsentRequest.objects.select_for_update().get(pk=request_id)
         if not request.is_usable:
             return None, None
         shown = request.revision.as_object()
@@ -333,9 +334,9 @@ def erase_person(person, *, actor):
             content_manifest={"erased": True},
             erased_at=now,
         )
-        ConsentRequest.objects.filter(person=person).update(
-            signer_name="", signer_email="", otp_hash="", content_manifest={"erased": True}, erased_at=now
-        )
+        ConsentRequest.objects.filter(
+            models.Q(person=person) | models.Q(pk__in=[consent.request_id for consent in consents])
+        ).update(signer_name="", signer_email="", otp_hash="", content_manifest={"erased": True}, erased_at=now)
         anonymise_person(person)
         record_event(
             ConsentEvent.Kind.ERASED,
@@ -363,4 +364,3 @@ def anonymise_person(person):
     if any(field.name == "erased_at" for field in person._meta.concrete_fields):
         updates["erased_at"] = timezone.now()
     type(person).objects.filter(pk=person.pk).update(**updates)
-
