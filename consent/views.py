@@ -181,12 +181,26 @@ def sign_view(request, token):
     naming = request.POST.get("naming") if request.method == "POST" else None
     if naming in dict(form.fields["naming"].choices):
         story.naming = naming
+    witness = in_person_witness(request, consent_request)
+    if (
+        request.method == "POST"
+        and request.POST.get("sign")
+        and form.is_valid()
+        and consent_request.delivery == ConsentRequest.Delivery.IN_PERSON
+        and witness is None
+    ):
+        # A printed link proves nothing about who holds it: a staff member witnesses the signature.
+        form.add_error(
+            None,
+            _("This consent is signed in person: sign on the device of the staff member who is with you."),
+        )
     if request.method == "POST" and request.POST.get("sign") and form.is_valid():
         consent, withdrawal_token = sign(
             consent_request.pk,
             choices=form.cleaned_data,
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            witnessed_by=witness if consent_request.delivery == ConsentRequest.Delivery.IN_PERSON else None,
         )
         if consent is None:
             return personal_page(request, "consent/already_signed.html", {}, status=410)
@@ -207,8 +221,24 @@ def sign_view(request, token):
     return personal_page(
         request,
         "consent/sign.html",
-        {"form": form, "story": story, "consent_text": text, "consent_request": consent_request, "changes": changes},
+        {
+            "form": form,
+            "story": story,
+            "consent_text": text,
+            "consent_request": consent_request,
+            "changes": changes,
+            "witness": witness,
+        },
     )
+
+
+def in_person_witness(request, consent_request):
+    """The logged-in staff member who may witness this signature (can edit the story), or ``None``."""
+    user = getattr(request, "user", None)
+    story = consent_request.story
+    if user is None or not user.is_authenticated or story is None:
+        return None
+    return user if story.permissions_for_user(user).can_edit() else None
 
 
 def send_receipt(consent, withdraw_url):

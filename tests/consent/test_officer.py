@@ -5,7 +5,7 @@ import logging
 import re
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.test import Client
 
@@ -162,11 +162,7 @@ def test_an_editor_of_another_section_cannot_resend(client, django_user_model, s
         created_by=editor,
     )
     outsider = django_user_model.objects.create_user(username="outsider", password="pw")
-    outsider.user_permissions.add(
-        *__import__("django.contrib.auth.models").contrib.auth.models.Permission.objects.filter(
-            codename="access_admin"
-        )
-    )
+    outsider.user_permissions.add(*Permission.objects.filter(codename="access_admin"))
     client.force_login(outsider)
     assert client.post(f"/admin/consent/requests/{consent_request.pk}/resend/").status_code == 403
     assert client.post(f"/admin/consent/requests/{consent_request.pk}/revoke/").status_code == 403
@@ -245,3 +241,36 @@ def test_no_personal_data_or_raw_tokens_in_logs(caplog, editor, story, consent, 
     for secret in (token, "Carla", "carla@example.org", "Anna", "203.0.113.9"):
         assert secret not in text
     assert Consent.objects.get(pk=consent.pk).erased_at is not None
+
+
+SIGN = {
+    "channels": ["website"],
+    "naming": "first_name",
+    "typed_name": "Anna de Vries",
+    "relation": "myself",
+    "declaration": "on",
+    "sign": "1",
+}
+
+
+def test_in_person_signing_needs_a_witnessing_editor(client, editor, story):
+    consent_request, token = create_request(
+        story=story,
+        signer_name="Anna",
+        signer_email="",
+        signer_role="patient",
+        language="en",
+        proposed_channels=["website"],
+        delivery=ConsentRequest.Delivery.IN_PERSON,
+        created_by=editor,
+    )
+    link = f"/en/consent/sign/{token}/"
+    alone = Client().post(link, SIGN)
+    assert alone.status_code == 200 and "in the presence of a staff member" in alone.content.decode()
+    assert not Consent.objects.exists()
+
+    client.force_login(editor)
+    receipt = client.post(link, SIGN)
+    assert receipt.status_code == 200
+    consent = Consent.objects.get()
+    assert consent.verification == Consent.Verification.IN_PERSON and consent.witnessed_by == editor
