@@ -83,6 +83,7 @@ def request_list(request):
         if not story.permissions_for_user(request.user).can_edit():
             return forbidden()
         requests = requests.filter(story=story)
+    requests = requests.select_related("consent")
     page = Paginator(requests, 50).get_page(request.GET.get("p"))
     visible = [item for item in page if item.story and item.story.permissions_for_user(request.user).can_edit()]
     return TemplateResponse(request, "consent/admin/request_list.html", {"requests": visible, "page": page})
@@ -246,3 +247,21 @@ def erase_person_view(request, person_id):
         return redirect(f"{reverse('consent_evidence')}?person={person.pk}")
     consents = Consent.objects.filter(person=person)
     return TemplateResponse(request, "consent/admin/erase_confirm.html", {"person": person, "consents": consents})
+
+
+@require_POST
+def apply_signed_naming(request, pk):
+    """One click for the editor: save a draft of the story with the naming the signer chose.
+
+    The page is never changed silently at signing; the editor applies the choice, and the new
+    draft then matches the signed content (the publishing gate compares the hashes).
+    """
+    consent = get_object_or_404(Consent.objects.select_related("request"), pk=pk)
+    if not _story_editable(request, consent.request):
+        return forbidden()
+    story = consent.story.specific.get_latest_revision_as_object()
+    if story.naming != consent.naming:
+        story.naming = consent.naming
+        story.save_revision(user=request.user, log_action=True)
+        messages.success(request, _("The story now uses the naming the signer chose (saved as a draft)."))
+    return redirect("wagtailadmin_pages:edit", consent.story_id)

@@ -18,6 +18,7 @@ def consent_admin_urls():
         path("consent/requests/", admin_views.request_list, name="consent_requests"),
         path("consent/requests/<int:pk>/resend/", admin_views.resend_request, name="consent_request_resend"),
         path("consent/requests/<int:pk>/revoke/", admin_views.revoke_request, name="consent_request_revoke"),
+        path("consent/consents/<int:pk>/apply-naming/", admin_views.apply_signed_naming, name="consent_apply_naming"),
         path("consent/evidence/", admin_views.evidence_list, name="consent_evidence"),
         path("consent/evidence/<int:pk>/", admin_views.evidence_export, name="consent_evidence_export"),
         path("consent/erase/<int:person_id>/", admin_views.erase_person_view, name="consent_erase_person"),

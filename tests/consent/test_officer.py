@@ -274,3 +274,17 @@ def test_in_person_signing_needs_a_witnessing_editor(client, editor, story):
     assert receipt.status_code == 200
     consent = Consent.objects.get()
     assert consent.verification == Consent.Verification.IN_PERSON and consent.witnessed_by == editor
+
+
+def test_editor_applies_the_signed_naming_in_one_click(client, editor, story):
+    consent = build_consent(story, naming="pseudonym", person=story.storyteller)
+    assert story.get_latest_revision_as_object().naming != "pseudonym"
+    client.force_login(editor)
+    listing = client.get(f"/admin/consent/requests/?story={story.pk}")
+    assert "Apply the signed naming" in listing.content.decode()
+    response = client.post(f"/admin/consent/consents/{consent.pk}/apply-naming/")
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.get_latest_revision_as_object().naming == "pseudonym"
+    assert story.get_latest_revision().user == editor
+    assert not story.live  # a draft: publishing still goes through the gate
