@@ -29,6 +29,14 @@ class RequestConsentForm(forms.Form):
         required=False,
         help_text=_("The personal link is sent here. Leave empty to sign in person with a printed link."),
     )
+    in_person = forms.BooleanField(
+        label=_("Sign in person"),
+        required=False,
+        help_text=_(
+            "Show a printable link and QR code instead of emailing it. With an email address the signer "
+            "confirms with a one-time code sent there; without one, sign on your own logged-in device."
+        ),
+    )
     signer_role = forms.ChoiceField(label=_("Who signs"), choices=SignerRole.choices)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     proposed_channels = forms.MultipleChoiceField(label=_("Channels you propose"), widget=forms.CheckboxSelectMultiple)
@@ -58,7 +66,7 @@ class RequestConsentForm(forms.Form):
     def delivery(self):
         return (
             ConsentRequest.Delivery.EMAIL
-            if self.cleaned_data.get("signer_email")
+            if self.cleaned_data.get("signer_email") and not self.cleaned_data.get("in_person")
             else ConsentRequest.Delivery.IN_PERSON
         )
 

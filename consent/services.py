@@ -364,3 +364,57 @@ def anonymise_person(person):
     if any(field.name == "erased_at" for field in person._meta.concrete_fields):
         updates["erased_at"] = timezone.now()
     type(person).objects.filter(pk=person.pk).update(**updates)
+
+
+OTP_MINUTES = 15
+OTP_MAX_ATTEMPTS = 5
+
+
+def _otp_hash(request_id, code):
+    from .models import hash_token
+
+    return hash_token(f"{request_id}:{code}")
+
+
+def send_code(request):
+    """Email a one-time six-digit code for in-person signing; only its hash is stored."""
+    import datetime
+    import secrets
+
+    from django.core.mail import send_mail
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from .models import ConsentRequest
+
+    code = f"{secrets.randbelow(10**6):06d}"
+    ConsentRequest.objects.filter(pk=request.pk).update(
+        otp_hash=_otp_hash(request.pk, code),
+        otp_expires_at=timezone.now() + datetime.timedelta(minutes=OTP_MINUTES),
+        otp_attempts=0,
+    )
+    with translation.override(request.language):
+        send_mail(
+            gettext("Your code to sign"),
+            gettext("Your one-time code is %(code)s. It works for %(minutes)s minutes.")
+            % {"code": code, "minutes": OTP_MINUTES},
+            None,
+            [request.signer_email],
+        )
+    record_event(ConsentEvent.Kind.CODE_SENT, request=request, actor="system")
+
+
+def check_code(request_id, code):
+    """True if ``code`` is the request's current one-time code; attempts are counted and limited."""
+    from .models import ConsentRequest
+
+    code = (code or "").strip()
+    with transaction.atomic():
+        request = ConsentRequest.objects.select_for_update().get(pk=request_id)
+        if not request.otp_hash or request.otp_expires_at is None or request.otp_expires_at < timezone.now():
+            return False
+        if request.otp_attempts >= OTP_MAX_ATTEMPTS:
+            return False
+        request.otp_attempts += 1
+        request.save(update_fields=["otp_attempts"])
+        return len(code) <= 12 and _otp_hash(request.pk, code) == request.otp_hash

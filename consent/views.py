@@ -160,7 +160,7 @@ def sign_view(request, token):
     from .content import FIELD_LABELS, changed_fields, content_manifest
     from .evidence import record_event
     from .forms import SignForm
-    from .models import ConsentEvent, ConsentRequest, ConsentText
+    from .models import Consent, ConsentEvent, ConsentRequest, ConsentText
     from .services import sign
 
     if rate_limited(request, "sign"):
@@ -182,25 +182,44 @@ def sign_view(request, token):
     if naming in dict(form.fields["naming"].choices):
         story.naming = naming
     witness = in_person_witness(request, consent_request)
-    if (
-        request.method == "POST"
-        and request.POST.get("sign")
-        and form.is_valid()
-        and consent_request.delivery == ConsentRequest.Delivery.IN_PERSON
-        and witness is None
-    ):
-        # A printed link proves nothing about who holds it: a staff member witnesses the signature.
-        form.add_error(
-            None,
-            _("This consent is signed in person: sign on the device of the staff member who is with you."),
+    in_person = consent_request.delivery == ConsentRequest.Delivery.IN_PERSON
+    by_code = in_person and witness is None and bool(consent_request.signer_email)
+    code_sent = False
+    if request.method == "POST" and by_code and request.POST.get("send_code"):
+        from .services import send_code
+
+        send_code(consent_request)
+        code_sent = True
+        # Keep what the signer chose so far, without showing "required" errors for the rest.
+        form = SignForm(
+            initial={
+                key: request.POST.getlist(key) if key == "channels" else request.POST.get(key) for key in request.POST
+            },
+            consent_request=consent_request,
         )
+    verification = None
+    if request.method == "POST" and request.POST.get("sign") and form.is_valid() and in_person and witness is None:
+        # A printed link proves nothing about who holds it: a code sent to the signer's email,
+        # or a staff member witnessing on their own logged-in device, does.
+        from .services import check_code
+
+        if by_code and check_code(consent_request.pk, request.POST.get("code", "")):
+            verification = Consent.Verification.EMAIL_CODE
+        elif by_code:
+            form.add_error(None, _("The code is wrong or expired. Ask for a new code."))
+        else:
+            form.add_error(
+                None,
+                _("This consent is signed in person: sign on the device of the staff member who is with you."),
+            )
     if request.method == "POST" and request.POST.get("sign") and form.is_valid():
         consent, withdrawal_token = sign(
             consent_request.pk,
             choices=form.cleaned_data,
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            witnessed_by=witness if consent_request.delivery == ConsentRequest.Delivery.IN_PERSON else None,
+            witnessed_by=witness if in_person else None,
+            verification=verification,
         )
         if consent is None:
             return personal_page(request, "consent/already_signed.html", {}, status=410)
@@ -228,6 +247,8 @@ def sign_view(request, token):
             "consent_request": consent_request,
             "changes": changes,
             "witness": witness,
+            "by_code": by_code,
+            "code_sent": code_sent,
         },
     )
 

@@ -288,3 +288,48 @@ def test_editor_applies_the_signed_naming_in_one_click(client, editor, story):
     assert story.get_latest_revision_as_object().naming == "pseudonym"
     assert story.get_latest_revision().user == editor
     assert not story.live  # a draft: publishing still goes through the gate
+
+
+def test_in_person_with_email_is_confirmed_by_a_one_time_code(editor, story):
+    consent_request, token = create_request(
+        story=story,
+        signer_name="Anna",
+        signer_email="anna@example.org",
+        signer_role="patient",
+        language="en",
+        proposed_channels=["website"],
+        delivery=ConsentRequest.Delivery.IN_PERSON,
+        created_by=editor,
+    )
+    signer = Client()
+    link = f"/en/consent/sign/{token}/"
+    assert "Send me a code" in signer.get(link).content.decode()
+    signer.post(link, {"send_code": "1"})
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    consent_request.refresh_from_db()
+    assert code not in consent_request.otp_hash and len(consent_request.otp_hash) == 64
+    wrong = signer.post(link, {**SIGN, "code": "000000" if code != "000000" else "111111"})
+    assert wrong.status_code == 200 and "The code is wrong or expired" in wrong.content.decode()
+    assert not Consent.objects.exists()
+    signer.post(link, {**SIGN, "code": code})
+    assert Consent.objects.get().verification == Consent.Verification.EMAIL_CODE
+
+
+def test_one_time_code_attempts_are_limited(editor, story):
+    from consent.services import OTP_MAX_ATTEMPTS, check_code
+
+    consent_request, token = create_request(
+        story=story,
+        signer_name="Anna",
+        signer_email="anna@example.org",
+        signer_role="patient",
+        language="en",
+        proposed_channels=["website"],
+        delivery=ConsentRequest.Delivery.IN_PERSON,
+        created_by=editor,
+    )
+    Client().post(f"/en/consent/sign/{token}/", {"send_code": "1"})
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    for _attempt in range(OTP_MAX_ATTEMPTS):
+        assert not check_code(consent_request.pk, "x")
+    assert not check_code(consent_request.pk, code)  # too many attempts: even the right code fails
