@@ -31,8 +31,12 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
 
-def rate_limited(request, scope):
-    key = f"vertel:rate:{scope}:{client_ip(request)}"
+def rate_limited(request, scope, token=None):
+    """Count hits per address, or per link when ``token`` is given (keyed by a hash, never the token)."""
+    from .models import hash_token
+
+    who = hash_token(token)[:32] if token is not None else client_ip(request)
+    key = f"vertel:rate:{scope}:{who}"
     cache.add(key, 0, RATE_WINDOW)
     try:
         count = cache.incr(key)
@@ -70,7 +74,7 @@ class WithdrawForm(forms.Form):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def withdraw_view(request, token):
-    if rate_limited(request, "withdraw"):
+    if rate_limited(request, "withdraw") or rate_limited(request, "withdraw-link", token):
         return personal_page(request, "consent/rate_limited.html", {}, status=429)
     consent = find_by_withdrawal_token(token)
     if consent is None:
@@ -163,7 +167,7 @@ def sign_view(request, token):
     from .models import Consent, ConsentEvent, ConsentRequest, ConsentText
     from .services import sign
 
-    if rate_limited(request, "sign"):
+    if rate_limited(request, "sign") or rate_limited(request, "sign-link", token):
         return personal_page(request, "consent/rate_limited.html", {}, status=429)
     consent_request = _request_for_token(token)
     if consent_request is None:

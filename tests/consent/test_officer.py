@@ -333,3 +333,21 @@ def test_one_time_code_attempts_are_limited(editor, story):
     for _attempt in range(OTP_MAX_ATTEMPTS):
         assert not check_code(consent_request.pk, "x")
     assert not check_code(consent_request.pk, code)  # too many attempts: even the right code fails
+
+
+def test_a_link_is_rate_limited_across_addresses(editor, story):
+    from consent.views import RATE_LIMIT
+
+    _consent_request, token = create_request(
+        story=story,
+        signer_name="Anna",
+        signer_email="anna@example.org",
+        signer_role="patient",
+        language="en",
+        proposed_channels=["website"],
+        delivery=ConsentRequest.Delivery.EMAIL,
+        created_by=editor,
+    )
+    link = f"/en/consent/sign/{token}/"
+    statuses = [Client().get(link, REMOTE_ADDR=f"198.51.100.{n % 250}").status_code for n in range(RATE_LIMIT + 1)]
+    assert statuses[0] == 200 and statuses[-1] == 429
