@@ -278,9 +278,21 @@ def send_receipt(consent, withdraw_url):
             "consent/email/receipt.txt",
             {"consent": consent, "withdraw_url": withdraw_url, "labels": channel_labels()},
         )
-        send_mail(
+        from django.core.mail import EmailMessage
+
+        from .receipt_pdf import receipt_pdf
+
+        message = EmailMessage(
             _("Your consent: receipt %(reference)s") % {"reference": consent.reference},
             body,
             None,
             [request.signer_email],
         )
+        try:
+            pdf = receipt_pdf(consent, channel_labels(), withdraw_url)
+        except Exception:  # noqa: BLE001 - the consent is recorded; the email must still go out
+            logger.exception("Receipt PDF for consent #%s could not be made", consent.pk)
+            pdf = None
+        if pdf:
+            message.attach(f"consent-{consent.reference}.pdf", pdf, "application/pdf")
+        message.send()

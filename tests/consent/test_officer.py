@@ -351,3 +351,23 @@ def test_a_link_is_rate_limited_across_addresses(editor, story):
     link = f"/en/consent/sign/{token}/"
     statuses = [Client().get(link, REMOTE_ADDR=f"198.51.100.{n % 250}").status_code for n in range(RATE_LIMIT + 1)]
     assert statuses[0] == 200 and statuses[-1] == 429
+
+
+def test_receipt_email_carries_a_pdf_with_the_reference(editor, story, django_capture_on_commit_callbacks):
+    _consent_request, token = create_request(
+        story=story,
+        signer_name="Anna",
+        signer_email="anna@example.org",
+        signer_role="patient",
+        language="nl",
+        proposed_channels=["website"],
+        delivery=ConsentRequest.Delivery.EMAIL,
+        created_by=editor,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(f"/nl/consent/sign/{token}/", SIGN)
+    consent = Consent.objects.get()
+    receipt = mail.outbox[-1]
+    assert "/consent/withdraw/" in receipt.body
+    name, content, mimetype = receipt.attachments[0]
+    assert mimetype == "application/pdf" and content.startswith(b"%PDF") and consent.reference in name
