@@ -8,6 +8,9 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from consent.evidence import verify_chain
 from consent.models import Consent, ConsentEvent, ConsentRequest, ConsentText
@@ -371,3 +374,16 @@ def test_receipt_email_carries_a_pdf_with_the_reference(editor, story, django_ca
     assert "/consent/withdraw/" in receipt.body
     name, content, mimetype = receipt.attachments[0]
     assert mimetype == "application/pdf" and content.startswith(b"%PDF") and consent.reference in name
+
+
+@hypothesis_settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.dictionaries(
+        st.sampled_from(["signer_name", "signer_email", "signer_role", "language", "proposed_channels", "in_person"]),
+        st.text(max_size=300),
+    )
+)
+def test_fuzzed_request_form_never_errors(client, editor, story, data):
+    client.force_login(editor)
+    response = client.post(f"/admin/consent/request/{story.pk}/", data)
+    assert response.status_code in (200, 302)
