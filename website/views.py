@@ -8,7 +8,9 @@ from django.template import loader
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
-from wagtail.models import Locale
+from wagtail.contrib.sitemaps.sitemap_generator import Sitemap
+from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
+from wagtail.models import Locale, Page
 
 from stories.models import StoryPage
 
@@ -35,6 +37,26 @@ def search(request):
         except EmptyPage:
             results = paginator.page(paginator.num_pages)
     return render(request, "website/search.html", {"query": query, "results": results})
+
+
+class MultilingualSitemap(Sitemap):
+    """Wagtail's sitemap over every language's tree.
+
+    Wagtail lists only the descendants of the site's root page, but each translation of the home
+    page is a sibling of that root, so without this the English pages would be missing.
+    """
+
+    def items(self):
+        root = self.get_wagtail_site().root_page
+        condition = None
+        for translated_root in Page.objects.filter(translation_key=root.translation_key):
+            subtree = Page.objects.descendant_of_q(translated_root, inclusive=True)
+            condition = subtree if condition is None else condition | subtree
+        return Page.objects.filter(condition).live().public().order_by("path").defer_streamfields().specific()
+
+
+def sitemap(request):
+    return wagtail_sitemap(request, sitemaps={"wagtail": MultilingualSitemap})
 
 
 @require_GET
