@@ -142,3 +142,24 @@ def test_filter_counts_match_the_listing(client, story_index, make_org_story, ma
     assert filtered.find("a", href="?theme=geboorte")["aria-current"] == "true"
     # An unknown filter value shows an empty list, never an error.
     assert client.get(story_index.url + "?theme=bestaat-niet&type=onzin&tag=%3Cscript%3E").status_code == 200
+
+
+def test_no_third_party_address_in_any_src_or_href_but_the_video_link(client, home, make_org_story, image):
+    from django.conf import settings
+
+    from stories.models import StoryIndexPage
+
+    from .test_pages import ALL_BLOCKS
+
+    story = make_org_story(hero_image=image, hero_image_alt="Een gang", body=ALL_BLOCKS)
+    own = settings.BASE_URL.rstrip("/")
+    for url in ["/nl/", story.url, StoryIndexPage.objects.get().url, "/nl/search/?q=nieuws"]:
+        html = soup(client.get(url))
+        for tag in html.find_all(True):
+            if "video-link" in (tag.get("class") or []):
+                continue
+            for attribute in ("src", "href", "srcset", "action", "poster", "data-embed"):
+                value = (tag.get(attribute) or "").strip()
+                if value.startswith(("http://", "https://", "//")) and not value.startswith(own + "/"):
+                    # The click-to-load address is data for the script, never fetched by the page itself.
+                    assert attribute == "data-embed", f"{url}: <{tag.name} {attribute}={value}>"
