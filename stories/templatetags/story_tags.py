@@ -5,6 +5,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django import template
+from wagtail.rich_text import RichText
+from wagtail.templatetags.wagtailcore_tags import richtext
+
+from stories.sanitize import clean_html
 
 register = template.Library()
 
@@ -51,3 +55,14 @@ def parse_video_url(url):
 @register.simple_tag
 def video_embed(url):
     return parse_video_url(url)
+
+
+@register.filter
+def safe_richtext(value):
+    """Rich text cleaned again as it is rendered.
+
+    The block cleans on save, but a row written past ``save()`` (a raw ``update()``, a database
+    restore, an import) would otherwise reach the page as stored.
+    """
+    source = value.source if isinstance(value, RichText) else (value or "")
+    return richtext(clean_html(source))

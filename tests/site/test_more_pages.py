@@ -163,3 +163,24 @@ def test_no_third_party_address_in_any_src_or_href_but_the_video_link(client, ho
                 if value.startswith(("http://", "https://", "//")) and not value.startswith(own + "/"):
                     # The click-to-load address is data for the script, never fetched by the page itself.
                     assert attribute == "data-embed", f"{url}: <{tag.name} {attribute}={value}>"
+
+
+def test_rich_text_written_past_save_is_still_cleaned_when_rendered(client, make_org_story):
+    import uuid
+
+    from stories.models import StoryPage
+
+    story = make_org_story(title="Achterdeur")
+    payload = '<p>Tekst<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">klik</a></p>'
+    raw_body = [
+        {"type": "paragraph", "value": payload, "id": str(uuid.uuid4())},
+        {"type": "callout", "value": {"title": "Let op", "text": payload}, "id": str(uuid.uuid4())},
+    ]
+    # A queryset update skips save() and the block's cleaning, as a raw import would.
+    StoryPage.objects.filter(pk=story.pk).update(body=raw_body)
+    html = soup(client.get(story.url))
+    assert len(html.select(".rich-text")) == 2
+    assert "Tekst" in html.select_one(".rich-text").text
+    assert not html.select(".story-body script")
+    assert not [tag for tag in html.find_all(True) if any(attr.startswith("on") for attr in tag.attrs)]
+    assert not [a for a in html.find_all("a", href=True) if a["href"].lower().startswith("javascript:")]
