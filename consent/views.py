@@ -49,7 +49,9 @@ def rate_limited(request, scope, token=None):
 def personal_page(request, template, context, status=200):
     response = render(request, template, context, status=status)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer browsers post forms with "Origin: null", which
+    # fails Django's CSRF origin check. Other sites still never see the address with its token.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
