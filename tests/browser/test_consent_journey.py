@@ -101,7 +101,8 @@ def test_request_sign_publish_withdraw(page, browser, live_server, story, admin_
     assert approved.status_code in (200, 302)
     story = PatientStoryPage.objects.get(pk=story.pk)
     assert story.live
-    visitor = browser.new_context().new_page()
+    visitor_context = browser.new_context()
+    visitor = visitor_context.new_page()
     public = visitor.goto(f"{live_server.url}{story.url}")
     assert public.status == 200 and "Terug op de fiets" in visitor.content()
     assert "Anna" not in visitor.content()  # the signer chose to stay anonymous
@@ -116,4 +117,5 @@ def test_request_sign_publish_withdraw(page, browser, live_server, story, admin_
     assert not PatientStoryPage.objects.get(pk=story.pk).live
     gone = visitor.goto(f"{live_server.url}{story.url}")
     assert gone.status in (404, 410)
+    visitor_context.close()
     signer.close()
