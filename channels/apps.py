@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,21 @@ class ChannelsConfig(AppConfig):
     name = "channels"
     label = "vertel_channels"
     verbose_name = _("Channels")
+
+    def ready(self):
+        from django.db.models.signals import pre_delete
+        from wagtail.signals import page_published, page_unpublished
+
+        from consent.signals import consent_withdrawn
+
+        from . import handlers
+
+        # Importing ``accounts`` registers its periodic job (``channels-accounts``).
+        from .accounts import ensure_groups
+
+        page_published.connect(handlers.on_page_published, dispatch_uid="vertel_channels_publish")
+        page_unpublished.connect(handlers.on_page_unpublished, dispatch_uid="vertel_channels_unpublish")
+        pre_delete.connect(handlers.on_story_deleted, dispatch_uid="vertel_channels_delete")
+        consent_withdrawn.connect(handlers.on_consent_withdrawn, dispatch_uid="vertel_channels_withdrawn")
+        # Without a sender: wagtailadmin's permissions exist only after its own post_migrate.
+        post_migrate.connect(ensure_groups, dispatch_uid="vertel_channels_groups")

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+"""Public, uncached endpoints of the channels app (outside the language prefix)."""
+
+from django.urls import path
+
+from .reach_views import reach_beacon
 
 app_name = "channels"
-urlpatterns = []
+urlpatterns = [
+    path("reach/", reach_beacon, name="reach_beacon"),
+]

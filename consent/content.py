@@ -1,9 +1,10 @@
 """What a signer consents to: a canonical manifest of a story's content, and its SHA-256.
 
 The manifest holds everything the signer sees (text, images, how they are named, where they were
-treated, the themes that may reveal a diagnosis) and nothing that does not change what is shown
-(block ids, slugs, tags, SEO fields, publishing dates). Two revisions with the same manifest need no
-new signature; any material change gives a new hash, which no existing consent covers.
+treated, the themes that may reveal a diagnosis, and the social posts planned for the story) and
+nothing that does not change what is shown (block ids, slugs, tags, SEO fields, publishing dates,
+when a post goes out). Two revisions with the same manifest need no new signature; any material
+change gives a new hash, which no existing consent covers.
 """
 
 import hashlib
@@ -11,6 +12,8 @@ import json
 
 from django.utils.translation import gettext_lazy as _
 
+# Still 1: the "posts" key is only present when a story has planned posts, so the manifest (and
+# hash) of a story without any stays what it was, and existing consents keep covering it.
 MANIFEST_VERSION = 1
 
 # Labels for the fields of a manifest, used to show a signer what changed since they signed.
@@ -24,12 +27,23 @@ FIELD_LABELS = {
     "storyteller": _("the name shown"),
     "department": _("department"),
     "themes": _("themes"),
+    "post_text": _("the text of the social media posts"),
+    "post_image": _("the images of the social media posts"),
 }
 
 
-def _sha256_of_image(image):
+def _sha256_of_image(image, cache=None):
     if image is None:
         return None
+    if cache is not None and image.pk in cache:
+        return cache[image.pk]
+    digest = _read_sha256(image)
+    if cache is not None:
+        cache[image.pk] = digest
+    return digest
+
+
+def _read_sha256(image):
     try:
         with image.open_file() as handle:
             digest = hashlib.sha256()
@@ -41,10 +55,10 @@ def _sha256_of_image(image):
         return hashlib.sha256(f"missing:{image.pk}:{image.file.name}".encode()).hexdigest()
 
 
-def _image_entry(image, alt=""):
+def _image_entry(image, alt="", cache=None):
     if image is None:
         return None
-    return {"id": image.pk, "sha256": _sha256_of_image(image), "alt": alt}
+    return {"id": image.pk, "sha256": _sha256_of_image(image, cache), "alt": alt}
 
 
 def _strip_block_ids(value):
@@ -56,7 +70,7 @@ def _strip_block_ids(value):
     return value
 
 
-def _body_entry(page):
+def _body_entry(page, cache=None):
     from wagtail.images import get_image_model
 
     raw = _strip_block_ids(list(page.body.get_prep_value()))
@@ -77,24 +91,68 @@ def _body_entry(page):
     images = get_image_model().objects.in_bulk(image_ids)
     return {
         "blocks": raw,
-        "images": {str(pk): _sha256_of_image(images.get(pk)) for pk in sorted(image_ids)},
+        "images": {str(pk): _sha256_of_image(images.get(pk), cache) for pk in sorted(image_ids)},
     }
+
+
+def planned_posts(page):
+    """The story's planned social posts as they will go out: one dict per plan, by channel key.
+
+    Each has the plan, its ``channel`` key, the ``text`` as posted (the plan's own text, else the
+    summary, else the title), and the ``image`` and ``alt`` sent with it (the plan's own image,
+    else the hero image). Plans that are switched off are included: switching one on later posts
+    exactly what the signer saw, on a channel they chose, so it needs no new signature; a plan
+    whose text or image changes does. Reads the plans of ``page`` as given, so a revision's object
+    gives that revision's plans.
+    """
+    from channels.plan import effective_image, effective_text
+
+    plans = getattr(page, "post_plans", None)
+    if plans is None:
+        return []
+    posts = []
+    for plan in plans.all():
+        if not plan.account_id:
+            continue
+        image, alt = effective_image(plan.image, plan.image_alt, page.hero_image, page.hero_image_alt)
+        posts.append(
+            {
+                "plan": plan,
+                "channel": f"account:{plan.account_id}",
+                "text": effective_text(plan.text, page.summary, page.title),
+                "image": image,
+                "alt": alt,
+            }
+        )
+    return sorted(posts, key=lambda post: post["channel"])
+
+
+def _posts_entry(page, cache):
+    return [
+        {"channel": post["channel"], "text": post["text"], "image": _image_entry(post["image"], post["alt"], cache)}
+        for post in planned_posts(page)
+    ]
 
 
 def content_manifest(page):
     """The canonical, JSON-serialisable content of a patient story page (or a revision's object)."""
-    return {
+    cache = {}  # image id -> SHA-256: a post's image is often the hero image, read it once
+    manifest = {
         "version": MANIFEST_VERSION,
         "title": page.title,
         "summary": page.summary,
         "content_note": page.content_note,
-        "hero_image": _image_entry(page.hero_image, page.hero_image_alt),
-        "body": _body_entry(page),
+        "hero_image": _image_entry(page.hero_image, page.hero_image_alt, cache),
+        "body": _body_entry(page, cache),
         "naming": page.naming,
         "storyteller": page.get_storyteller_name(),
         "department": str(page.department) if page.department_id else "",
         "themes": sorted(theme.slug for theme in page.themes.all()),
     }
+    posts = _posts_entry(page, cache)
+    if posts:
+        manifest["posts"] = posts
+    return manifest
 
 
 def hash_manifest(manifest):
@@ -106,7 +164,48 @@ def content_hash(page):
     return hash_manifest(content_manifest(page))
 
 
+def _field_value(manifest, key):
+    """What ``key`` of FIELD_LABELS is in ``manifest``: a manifest key, or one part of the posts."""
+    if key in ("post_text", "post_image"):
+        part = "text" if key == "post_text" else "image"
+        return {post["channel"]: post[part] for post in manifest.get("posts") or []}
+    return manifest.get(key)
+
+
 def changed_fields(old_manifest, new_manifest):
-    """The manifest keys whose values differ, in a stable order."""
-    keys = [key for key in FIELD_LABELS if old_manifest.get(key) != new_manifest.get(key)]
-    return keys
+    """The changed parts of the content (keys of FIELD_LABELS), in a stable order.
+
+    A post added, removed or reworded counts as a change of the posts' text; a post's image (or
+    its alt text) as a change of the posts' images.
+    """
+    return [key for key in FIELD_LABELS if _field_value(old_manifest, key) != _field_value(new_manifest, key)]
+
+
+def shown_media(manifest):
+    """Which kinds of media a manifest's content shows on the website: a subset of {"photos", "video"}.
+
+    Photos: the hero image, images in the text, a video's poster image. Video: a video in the
+    text. Post images are not counted here: they go to social networks, and what a post may carry
+    is decided by dispatch, right before it is sent.
+    """
+    body = manifest.get("body") or {}
+    media = set()
+    if manifest.get("hero_image") or body.get("images"):
+        media.add("photos")
+    # The story body is a flat stream: a video is a top-level block.
+    if any(isinstance(block, dict) and block.get("type") == "video" for block in body.get("blocks") or []):
+        media.add("video")
+    return media
+
+
+def media_not_allowed(consent):
+    """``"photos"`` or ``"video"`` when the signed content shows media the signer did not allow, else None.
+
+    The consent's own manifest is the content it covers (same hash), so this needs no page.
+    """
+    shown = shown_media(consent.content_manifest or {})
+    if "photos" in shown and not consent.allow_photos:
+        return "photos"
+    if "video" in shown and not consent.allow_video:
+        return "video"
+    return None

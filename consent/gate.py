@@ -60,6 +60,16 @@ def blocked_message(reason, changed=()):
                 "The story changed after signing (%(fields)s): a new signature is needed before it can be published."
             ) % {"fields": fields}
         return _("The story changed after signing: a new signature is needed before it can be published.")
+    if reason == "no_photos":
+        return _(
+            "The signer did not allow photos, but the story shows images (hero image, images in the text or a "
+            "video's poster): remove them and ask for a new signature, or ask for a consent that allows photos."
+        )
+    if reason == "no_video":
+        return _(
+            "The signer did not allow video, but the story shows a video: remove it and ask for a new signature, "
+            "or ask for a consent that allows video."
+        )
     if reason == "not_website":
         return _("The signed consent does not cover the website: the story cannot be published there.")
     if reason == "inactive":
@@ -78,7 +88,7 @@ def check_consent(page, content_hash=None):
     The reason in the exception tells the editor whether the story changed after signing (and
     which fields), whether the consent lacks the website, or whether there is none at all.
     """
-    from .content import changed_fields, content_manifest
+    from .content import changed_fields, content_manifest, media_not_allowed
     from .content import content_hash as hash_of
     from .models import Consent
 
@@ -89,7 +99,12 @@ def check_consent(page, content_hash=None):
         content_hash = hash_of(page)
     covering = Consent.objects.valid_for(story_id, WEBSITE, content_hash=content_hash)
     if covering:
-        return covering[0], None
+        # The signer's choice of media binds too: no photos means no image on the page.
+        refused = [media_not_allowed(consent) for consent in covering]
+        for consent, medium in zip(covering, refused, strict=True):
+            if medium is None:
+                return consent, None
+        return None, ConsentRequired(reason="no_photos" if "photos" in refused else "no_video")
     active = list(Consent.objects.active().filter(story_id=story_id).order_by("-signed_at"))
     for_website = [consent for consent in active if consent.covers(WEBSITE)]
     if for_website:

@@ -38,13 +38,13 @@ def refuse_publishing_without_consent(request, page):
 
 @hooks.register("before_edit_page")
 def warn_about_changes_since_signing(request, page):
-    """On opening the editor, say which signed fields the draft changed: they need a new signature."""
+    """On opening the editor, say which signed fields the draft changed, or which media the signer refused."""
     if request.method != "GET":
         return None
     specific = page.specific if not isinstance(page, ConsentGatedPageMixin) else page
     if not isinstance(specific, ConsentGatedPageMixin):
         return None
     _consent, error = check_consent(specific.get_latest_revision_as_object())
-    if error is not None and error.reason == "changed":
+    if error is not None and error.reason in ("changed", "no_photos", "no_video"):
         messages.warning(request, error.messages[0])
     return None

@@ -1,4 +1,4 @@
-"""Public consent pages reached by a personal link: withdrawal.
+"""Public consent pages reached by a personal link: signing and withdrawal.
 
 These pages are personal: never indexed, never cached, CSRF-protected, rate-limited, and they
 show nothing about a story to someone without a valid link.
@@ -8,7 +8,6 @@ import logging
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.shortcuts import render
 from django.utils import translation
@@ -18,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from channels.registry import consent_channel_choices
+from website.ratelimit import over_limit
 
 from .services import find_by_withdrawal_token, withdraw
 
@@ -32,18 +32,8 @@ def client_ip(request):
 
 
 def rate_limited(request, scope, token=None):
-    """Count hits per address, or per link when ``token`` is given (keyed by a hash, never the token)."""
-    from .models import hash_token
-
-    who = hash_token(token)[:32] if token is not None else client_ip(request)
-    key = f"vertel:rate:{scope}:{who}"
-    cache.add(key, 0, RATE_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, RATE_WINDOW)
-        count = 1
-    return count > RATE_LIMIT
+    """Count hits per address, or per link when ``token`` is given."""
+    return over_limit(scope, token if token is not None else client_ip(request), RATE_LIMIT, RATE_WINDOW)
 
 
 def personal_page(request, template, context, status=200):
@@ -163,7 +153,7 @@ def sign_view(request, token):
     """The signing page: the exact story, the consent text, the signer's choices and signature."""
     from django.utils import timezone
 
-    from .content import FIELD_LABELS, changed_fields, content_manifest
+    from .content import FIELD_LABELS, changed_fields, content_manifest, shown_media
     from .evidence import record_event
     from .forms import SignForm
     from .models import Consent, ConsentEvent, ConsentRequest, ConsentText
@@ -243,6 +233,7 @@ def sign_view(request, token):
             for key in changed_fields(consent_request.previous_consent.content_manifest, content_manifest(story))
         ]
     text = ConsentText.objects.filter(language=consent_request.language).order_by("-version").first()
+    posts = planned_posts_by_channel(story, [key for key, _label in form.fields["channels"].choices])
     return personal_page(
         request,
         "consent/sign.html",
@@ -255,8 +246,60 @@ def sign_view(request, token):
             "witness": witness,
             "by_code": by_code,
             "code_sent": code_sent,
+            "channel_rows": [(checkbox, posts.get(checkbox.data["value"], [])) for checkbox in form["channels"]],
+            "shows_media": shown_media(content_manifest(story)),
         },
     )
+
+
+def planned_posts_by_channel(story, channel_keys):
+    """``{channel key: [post]}``: the story's planned social posts, each as its network will publish it.
+
+    The signer sees them next to the channel they choose (all of them next to "our social media
+    accounts"), so they know what each post will say and show. The text is composed by the
+    network's adapter (the link appended, or left to a link card), as dispatch sends it.
+    """
+    from channels import adapters
+    from channels.adapters.base import Post
+    from channels.models import ChannelAccount
+    from channels.plan import story_link
+
+    from .content import planned_posts
+
+    posts = planned_posts(story)
+    if not posts:
+        return {}
+    accounts = ChannelAccount.objects.in_bulk([post["plan"].account_id for post in posts])
+    shown = {}
+    for post in posts:
+        account = accounts.get(post["plan"].account_id)
+        if account is None:
+            continue
+        link = story_link(story, account, post["plan"].utm_campaign)
+        item = Post(text=post["text"], link=link)
+        cls = adapters.adapter_classes().get(account.kind)
+        try:
+            composed = cls(account).compose(item) if cls is not None else _text_and_link(item)
+        except Exception:  # noqa: BLE001 - unreadable credentials must not hide the post from the signer
+            logger.warning("Composing the post for account %s failed; showing text and link.", account.pk)
+            composed = _text_and_link(item)
+        entry = {
+            "account": account,
+            "text": composed,
+            "link": link,
+            "link_in_text": link in composed,
+            "image": post["image"],
+            "alt": post["alt"],
+        }
+        for key in (post["channel"], "social"):
+            if key in channel_keys:
+                shown.setdefault(key, []).append(entry)
+    return shown
+
+
+def _text_and_link(post):
+    """How most networks compose a post (``Adapter.compose``), for when the adapter is unavailable."""
+    return f"{post.text}\n\n{post.link}".strip() if post.link and post.link not in post.text else post.text
 
 
 def in_person_witness(request, consent_request):

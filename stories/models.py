@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
@@ -19,6 +19,7 @@ from wagtail.models import Orderable, Page, PageManager, PageQuerySet, Translata
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from channels.panels import StoryPageForm, syndication_panels
 from consent.gate import ConsentGatedPageMixin
 
 from .blocks import StoryBodyBlock
@@ -175,6 +176,18 @@ class StoryPageQuerySet(PageQuerySet):
 StoryPageManager = PageManager.from_queryset(StoryPageQuerySet)
 
 
+def story_edit_handler(content_panels):
+    """Wagtail's three tabs plus "Sharing" (the syndication plan and reach, from ``channels``)."""
+    return TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+            ObjectList(syndication_panels(), heading=_("Sharing")),
+        ]
+    )
+
+
 class StoryPage(Page):
     """What every story has in common. Not created directly: choose a patient or organisation story.
 
@@ -219,6 +232,7 @@ class StoryPage(Page):
     )
 
     objects = StoryPageManager()
+    base_form_class = StoryPageForm
 
     is_creatable = False
     parent_page_types = ["stories.StoryIndexPage"]
@@ -327,6 +341,7 @@ class PatientStoryPage(ConsentGatedPageMixin, StoryPage):
         ]
         + StoryPage.content_panels[1:]
     )
+    edit_handler = story_edit_handler(content_panels)
 
     class Meta:
         verbose_name = _("patient story")
@@ -352,6 +367,7 @@ class OrganisationStoryPage(StoryPage):
     subpage_types = []
 
     content_panels = StoryPage.content_panels[:1] + [FieldPanel("kind")] + StoryPage.content_panels[1:]
+    edit_handler = story_edit_handler(content_panels)
 
     class Meta:
         verbose_name = _("organisation story")

@@ -197,3 +197,27 @@ def test_signing_page_is_rate_limited(client, editor, story):
     link = emailed_link()
     statuses = [client.get(link).status_code for _ in range(32)]
     assert statuses[0] == 200 and statuses[-1] == 429
+
+
+def test_configured_social_accounts_are_offered_by_name(client, editor, story):
+    from channels.models import ChannelAccount
+
+    active = ChannelAccount.objects.create(name="Mastodon (@zorg@zorg.social)", kind="mastodon", status="ok")
+    inactive = ChannelAccount.objects.create(name="Oude Facebook-pagina", kind="facebook", active=False)
+    client.force_login(editor)
+    form = client.get(f"/admin/consent/request/{story.pk}/").content.decode()
+    assert active.name in form and inactive.name not in form
+    client.logout()
+    request_by_email(client, editor, story, proposed_channels=["website", active.channel_key])
+    link = emailed_link()
+    html = client.get(link).content.decode()
+    channels = html.split("<fieldset>", 1)[1].split("</fieldset>", 1)[0]
+    assert active.name in channels and f'value="{active.channel_key}"' in channels
+    assert inactive.name not in html
+    # With accounts configured, the catch-all "social media" choice is not offered.
+    assert 'value="social"' not in channels
+    # An inactive account cannot be chosen by posting its key.
+    refused = client.post(link, {**SIGN, "channels": ["website", inactive.channel_key]})
+    assert refused.status_code == 200 and not Consent.objects.exists()
+    client.post(link, {**SIGN, "channels": ["website", active.channel_key]})
+    assert Consent.objects.get().channels == ["website", active.channel_key]

@@ -1,0 +1,1 @@
+"""Loopback servers that answer as each network's API does (see ``base.FakeNetwork``)."""

@@ -1,0 +1,217 @@
+"""A Bluesky PDS: the XRPC methods the atproto SDK calls to sign in, post, list and delete.
+
+Shaped after the lexicons of com.atproto.server.createSession/refreshSession/getSession,
+com.atproto.repo.uploadBlob/createRecord/deleteRecord/listRecords and app.bsky.feed.post
+(https://docs.bsky.app/docs/api/). ``createRecord`` checks the record the way the PDS does for
+the parts we use, against the lexicon's limits: text of at most 300 graphemes and 3,000 bytes,
+createdAt, link facets with UTF-8 byte ranges inside the text, image embeds whose blobs were
+uploaded, carry an ``alt`` and are at most 1,000,000 bytes (a link card's thumbnail too).
+"""
+
+import base64
+import hashlib
+import json
+import time
+
+import regex
+
+from .base import FakeNetwork
+
+MAX_GRAPHEMES = 300
+MAX_TEXT_BYTES = 3000
+MAX_IMAGE_BYTES = 1_000_000
+
+HANDLE = "zorg.bsky.social"
+DID = "did:plc:zorgloopback0000000000"
+APP_PASSWORD = "abcd-efgh-ijkl-mnop"  # noqa: S105  (test value)
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt(subject, scope, lifetime):
+    now = int(time.time())
+    header = b64url(json.dumps({"typ": "at+jwt", "alg": "ES256K"}).encode())
+    payload = b64url(json.dumps({"scope": scope, "sub": subject, "iat": now, "exp": now + lifetime}).encode())
+    return f"{header}.{payload}.{b64url(hashlib.sha256(payload.encode()).digest())}"
+
+
+def cid_of(data, codec=0x55):
+    """A CIDv1 (sha2-256, base32) of ``data``: raw codec for blobs, dag-cbor (0x71) for records."""
+    raw = bytes([0x01, codec, 0x12, 0x20]) + hashlib.sha256(data).digest()
+    return "b" + base64.b32encode(raw).decode().lower().rstrip("=")
+
+
+class FakeBluesky(FakeNetwork):
+    name = "bluesky"
+    routes = [
+        ("POST", r"/xrpc/com\.atproto\.server\.createSession", "create_session"),
+        ("POST", r"/xrpc/com\.atproto\.server\.refreshSession", "refresh_session"),
+        ("GET", r"/xrpc/com\.atproto\.server\.getSession", "get_session"),
+        ("GET", r"/xrpc/com\.atproto\.server\.describeServer", "describe_server"),
+        ("GET", r"/xrpc/com\.atproto\.identity\.resolveHandle", "resolve_handle"),
+        ("POST", r"/xrpc/com\.atproto\.repo\.uploadBlob", "upload_blob"),
+        ("POST", r"/xrpc/com\.atproto\.repo\.createRecord", "create_record"),
+        ("POST", r"/xrpc/com\.atproto\.repo\.deleteRecord", "delete_record"),
+        ("GET", r"/xrpc/com\.atproto\.repo\.listRecords", "list_records"),
+    ]
+
+    def reset_state(self):
+        self.handle = HANDLE
+        self.did = DID
+        self.app_password = APP_PASSWORD
+        self.blobs = {}  # cid -> (mime type, bytes)
+        self.access_tokens = set()
+        self.refresh_tokens = set()
+
+    def not_found(self, request):
+        return {"error": "MethodNotImplemented", "message": "Method Not Implemented"}
+
+    def scripted_body(self, status):
+        if status == 429:
+            return {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
+        return {"error": "InternalServerError", "message": "Internal Server Error"}
+
+    def _session(self):
+        access = jwt(self.did, "com.atproto.appPass", 7200)
+        refresh = jwt(self.did, "com.atproto.refresh", 90 * 86400)
+        self.access_tokens.add(access)
+        self.refresh_tokens.add(refresh)
+        return {
+            "did": self.did,
+            "handle": self.handle,
+            "accessJwt": access,
+            "refreshJwt": refresh,
+            "active": True,
+        }
+
+    def _auth(self, request, tokens=None):
+        header = request.header("Authorization") or ""
+        token = header.removeprefix("Bearer ")
+        if self.revoked:
+            return 401, {"error": "InvalidToken", "message": "Token has been revoked"}
+        if token not in (tokens if tokens is not None else self.access_tokens):
+            return 401, {"error": "AuthenticationRequired", "message": "Authentication Required"}
+        return None
+
+    # -- server ---------------------------------------------------------------------------------
+
+    def create_session(self, request):
+        data = request.json or {}
+        if (
+            self.revoked
+            or data.get("identifier") not in (self.handle, self.did)
+            or data.get("password") != self.app_password
+        ):
+            return 401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}
+        return 200, self._session()
+
+    def refresh_session(self, request):
+        return self._auth(request, self.refresh_tokens) or (200, self._session())
+
+    def get_session(self, request):
+        return self._auth(request) or (200, {"did": self.did, "handle": self.handle, "active": True})
+
+    def describe_server(self, request):
+        return 200, {"did": "did:web:127.0.0.1", "availableUserDomains": [".bsky.social"], "inviteCodeRequired": True}
+
+    def resolve_handle(self, request):
+        if request.query.get("handle") != self.handle:
+            return 400, {"error": "InvalidRequest", "message": "Unable to resolve handle"}
+        return 200, {"did": self.did}
+
+    # -- repo -----------------------------------------------------------------------------------
+
+    def upload_blob(self, request):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        mime = request.header("Content-Type") or "application/octet-stream"
+        cid = cid_of(request.raw)
+        self.blobs[cid] = (mime, request.raw)
+        return 200, {"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": len(request.raw)}}
+
+    def problems(self, record):
+        problems = []
+        if record.get("$type") != "app.bsky.feed.post":
+            problems.append("Invalid $type")
+        text = record.get("text")
+        if not isinstance(text, str) or not record.get("createdAt"):
+            return problems + ["Record must have text and createdAt"]
+        size = len(text.encode("utf-8"))
+        if len(regex.findall(r"\X", text)) > MAX_GRAPHEMES:
+            problems.append(f"Record/text must not be longer than {MAX_GRAPHEMES} graphemes")
+        if size > MAX_TEXT_BYTES:
+            problems.append(f"Record/text must not be longer than {MAX_TEXT_BYTES} characters")
+        for facet in record.get("facets") or []:
+            index = facet.get("index") or {}
+            if not 0 <= index.get("byteStart", -1) < index.get("byteEnd", -1) <= size:
+                problems.append("Facet byte range is outside the text")
+        embed = record.get("embed") or {}
+        if embed.get("$type") == "app.bsky.embed.images":
+            for number, image in enumerate(embed.get("images") or []):
+                if "alt" not in image:
+                    problems.append("Image must have alt")
+                problems += self._blob_problems(image.get("image"), f"Record/embed/images/{number}/image")
+        if embed.get("$type") == "app.bsky.embed.external":
+            external = embed.get("external") or {}
+            if not external.get("uri") or "title" not in external or "description" not in external:
+                problems.append("External embed needs uri, title and description")
+            if external.get("thumb"):
+                problems += self._blob_problems(external["thumb"], "Record/embed/external/thumb")
+        return problems
+
+    def _blob_problems(self, blob, path):
+        stored = self.blobs.get((blob or {}).get("ref", {}).get("$link"))
+        if stored is None:
+            return ["Could not find blob"]
+        size = len(stored[1])
+        if size > MAX_IMAGE_BYTES:
+            return [f"{path} file too large. {size} bytes (maximum {MAX_IMAGE_BYTES})"]
+        return []
+
+    def create_record(self, request):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        data = request.json or {}
+        if data.get("repo") not in (self.did, self.handle):
+            return 400, {"error": "InvalidRequest", "message": "Could not find repo"}
+        record = data.get("record") or {}
+        problems = self.problems(record)
+        if problems:
+            return 400, {
+                "error": "InvalidRecord",
+                "message": "Invalid app.bsky.feed.post record: " + "; ".join(problems),
+            }
+        rkey = f"3lzz{self.new_id():09d}"
+        uri = f"at://{self.did}/{data['collection']}/{rkey}"
+        cid = cid_of(json.dumps(record, sort_keys=True).encode(), codec=0x71)
+        with self.lock:
+            self.posts[rkey] = {"uri": uri, "cid": cid, "value": record}
+        return 200, {
+            "uri": uri,
+            "cid": cid,
+            "commit": {"cid": cid_of(uri.encode(), codec=0x71), "rev": rkey},
+            "validationStatus": "valid",
+        }
+
+    def delete_record(self, request):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        data = request.json or {}
+        with self.lock:
+            self.posts.pop(data.get("rkey"), None)
+        # Deleting a record that does not exist succeeds, as on a real PDS.
+        return 200, {"commit": {"cid": cid_of(str(time.time()).encode(), codec=0x71), "rev": "x"}}
+
+    def list_records(self, request):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        limit = int(request.query.get("limit", 50))
+        with self.lock:
+            records = list(reversed(list(self.posts.values())))[:limit]
+        return 200, {"records": records}

@@ -1,0 +1,197 @@
+"""A Mastodon instance: the parts of the REST API Mastodon.py calls for posting and deleting.
+
+Shaped after https://docs.joinmastodon.org/methods/statuses/, /methods/media/, /methods/instance/
+and /methods/accounts/#verify_credentials. ``POST /api/v1/statuses`` honours ``Idempotency-Key``
+(a repeated key returns the status made the first time) and refuses text over
+``max_characters`` counted as Mastodon's StatusLengthValidator does: grapheme clusters, every URL
+as 23, ``@user@domain`` as ``@user`` (422 "Text character limit of 500 exceeded").
+
+Two tokens: ``token`` (the account ``zorg``, id 109) and ``other_token`` (another account on the
+same instance). As on Mastodon, deleting a status of another account answers 404, the same as a
+status that does not exist; ``GET /api/v1/statuses/:id`` shows any status that exists.
+
+``rate_limit_next(seconds)``: the next matching request gets Mastodon's own 429: ``X-RateLimit-*``
+headers with the reset time as an ISO-8601 timestamp, and no ``Retry-After``.
+"""
+
+import datetime
+
+import regex
+
+from .base import FakeNetwork
+
+TOKEN = "mastodon-loopback-token"  # noqa: S105  (test value)
+OTHER_TOKEN = "mastodon-loopback-other-account"  # noqa: S105  (test value)
+URL_WEIGHT = 23
+# As app/lib/text_formatter / StatusLengthValidator: links and remote mentions shortened.
+URL = regex.compile(r"https?://[^\s<>\"]*[^\s<>\".,;:!?)\]'’]")
+MENTION = regex.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w")
+
+
+def status_length(text):
+    text = URL.sub("x" * URL_WEIGHT, text)
+    text = MENTION.sub(lambda match: "@" + match.group(1), text)
+    return len(regex.findall(r"\X", text))
+
+
+class FakeMastodon(FakeNetwork):
+    name = "mastodon"
+    routes = [
+        ("GET", r"/api/v1/instance/?", "instance_v1"),
+        ("GET", r"/api/v2/instance/?", "instance_v2"),
+        ("GET", r"/api/v1/accounts/verify_credentials", "verify_credentials"),
+        ("POST", r"/api/v2/media", "media_post"),
+        ("GET", r"/api/v1/media/(\w+)", "media_get"),
+        ("POST", r"/api/v1/statuses", "status_post"),
+        ("GET", r"/api/v1/statuses/(\w+)", "status_get"),
+        ("DELETE", r"/api/v1/statuses/(\w+)", "status_delete"),
+    ]
+
+    def reset_state(self):
+        self.token = TOKEN
+        self.other_token = OTHER_TOKEN
+        self.max_characters = 500
+        self.media = {}
+        self.keys = {}  # (account id, Idempotency-Key) -> status id
+
+    def rate_limit_next(self, seconds, *, match=None):
+        reset = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=seconds)
+        self.fail_next(
+            429,
+            match=match,
+            body={"error": "Too many requests"},
+            headers={
+                "X-RateLimit-Limit": "300",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            },
+        )
+
+    def _caller(self, request):
+        """The account id the request's token belongs to, or None."""
+        given = request.header("Authorization")
+        if given == f"Bearer {self.token}":
+            return "109"
+        if given == f"Bearer {self.other_token}":
+            return "110"
+        return None
+
+    def _auth(self, request):
+        if self._caller(request) is None:
+            return 401, {"error": "The access token is invalid"}
+        if self.revoked:
+            return 401, {"error": "The access token was revoked"}
+        return None
+
+    def account(self, account_id="109"):
+        username = "zorg" if account_id == "109" else "andere"
+        return {
+            "id": account_id,
+            "username": username,
+            "acct": username,
+            "display_name": username.title(),
+            "url": f"{self.url}/@{username}",
+            "created_at": "2024-01-01T00:00:00.000Z",
+        }
+
+    def instance_v1(self, request):
+        return 200, {
+            "uri": "127.0.0.1",
+            "title": "Loopback",
+            "version": "4.3.0",
+            "max_toot_chars": self.max_characters,
+        }
+
+    def instance_v2(self, request):
+        return 200, {
+            "domain": "127.0.0.1",
+            "title": "Loopback",
+            "version": "4.3.0",
+            "api_versions": {"mastodon": 2},
+            "configuration": {
+                "urls": {"streaming": ""},
+                "statuses": {
+                    "max_characters": self.max_characters,
+                    "max_media_attachments": 4,
+                    "characters_reserved_per_url": 23,
+                },
+                "media_attachments": {
+                    "supported_mime_types": ["image/jpeg", "image/png"],
+                    "image_size_limit": 16777216,
+                },
+            },
+        }
+
+    def verify_credentials(self, request):
+        return self._auth(request) or (200, self.account(self._caller(request)))
+
+    def media_post(self, request):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        media_id = str(1000 + self.new_id())
+        filename, content_type, data = request.files["file"]
+        self.media[media_id] = {
+            "id": media_id,
+            "type": "image",
+            "url": f"{self.url}/media/{media_id}.jpg",
+            "preview_url": f"{self.url}/media/{media_id}-small.jpg",
+            "description": request.form.get("description"),
+            "content_type": content_type,
+            "size": len(data),
+        }
+        return 200, self.media[media_id]
+
+    def media_get(self, request, media_id):
+        return self._auth(request) or (200, self.media[media_id])
+
+    def status_post(self, request):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        caller = self._caller(request)
+        key = request.header("Idempotency-Key")
+        with self.lock:
+            if key and (caller, key) in self.keys and self.keys[(caller, key)] in self.posts:
+                return 200, self.posts[self.keys[(caller, key)]]
+            text = request.form.get("status", "")
+            if status_length(text) > self.max_characters:
+                return 422, {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"}
+            media_ids = request.form.get("media_ids[]") or []
+            media_ids = [media_ids] if isinstance(media_ids, str) else media_ids
+            status_id = str(110000 + self.new_id())
+            status = {
+                "id": status_id,
+                "uri": f"{self.url}/users/zorg/statuses/{status_id}",
+                "url": f"{self.url}/@zorg/{status_id}",
+                "created_at": datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z"),
+                "content": f"<p>{text}</p>",
+                "text": text,
+                "visibility": request.form.get("visibility", "public"),
+                "language": request.form.get("language"),
+                "media_attachments": [self.media[m] for m in media_ids],
+                "account": self.account(caller),
+            }
+            self.posts[status_id] = status
+            if key:
+                self.keys[(caller, key)] = status_id
+        return 200, status
+
+    def status_get(self, request, status_id):
+        status = self.posts.get(status_id)
+        if status is None:
+            return 404, {"error": "Record not found"}
+        return 200, status
+
+    def status_delete(self, request, status_id):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        caller = self._caller(request)
+        with self.lock:
+            status = self.posts.get(status_id)
+            # Status.where(account: current_account).find(id): another account's status is "not found".
+            if status is None or status["account"]["id"] != caller:
+                return 404, {"error": "Record not found"}
+            self.posts.pop(status_id)
+        return 200, status
