@@ -1,0 +1,71 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for tests and the benchmark."""
+
+import asyncio
+import socket
+import threading
+import time
+from email import message_from_bytes, policy
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Collector:
+    """aiosmtpd handler: parses and keeps every accepted message, with its arrival time.
+
+    Tests can hook in, each hook run in a worker thread (so it may use the database):
+    ``before_accept(envelope)`` may return an SMTP reply such as ``"451 4.3.0 Try again later"``
+    to refuse the message instead; ``after_accept(index)`` runs once the message is kept, before
+    the sender gets its "250".
+    """
+
+    def __init__(self):
+        self.messages = []
+        self.refused = []
+        self.lock = threading.Lock()
+        self.before_accept = None
+        self.after_accept = None
+
+    @staticmethod
+    def _run_hook(hook, *args):
+        from django.db import connections
+
+        try:
+            return hook(*args)
+        finally:
+            connections.close_all()  # this worker thread's own; left open they would outlive the test database
+
+    async def handle_DATA(self, server, session, envelope):
+        loop = asyncio.get_running_loop()
+        if self.before_accept is not None:
+            reply = await loop.run_in_executor(None, self._run_hook, self.before_accept, envelope)
+            if reply:
+                with self.lock:
+                    self.refused.append({"rcpt": list(envelope.rcpt_tos), "reply": reply})
+                return reply
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self.lock:
+            self.messages.append(
+                {
+                    "rcpt": list(envelope.rcpt_tos),
+                    "from": envelope.mail_from,
+                    "message": message,
+                    "at": time.monotonic(),
+                }
+            )
+            index = len(self.messages) - 1
+        if self.after_accept is not None:
+            await loop.run_in_executor(None, self._run_hook, self.after_accept, index)
+        return "250 Message accepted for delivery"
+
+
+def start_server(handler=None, port=None):
+    from aiosmtpd.controller import Controller
+
+    handler = handler or Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=port or free_port())
+    controller.start()
+    return controller, handler
