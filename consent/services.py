@@ -57,11 +57,25 @@ def withdraw(consent, channels=None, *, reason="withdrawn", actor="signer", ip=N
         if consent.withdrawn_at is not None:
             unpublished = take_off_website(consent)
         withdrawn_keys = list(consent.channels) if consent.withdrawn_at is not None else wanted
-        transaction.on_commit(
-            lambda: consent_withdrawn.send(sender=Consent, consent=consent, channels=withdrawn_keys, reason=reason)
-        )
+        # Robust, and every receiver is called even if one fails: a failing page-cache purge (or
+        # any one receiver) must not keep the withdrawal from the channels and the newsletter.
+        transaction.on_commit(lambda: announce_withdrawal(consent, withdrawn_keys, reason), robust=True)
     logger.info("Consent %s: %s withdrawn (%s); unpublished=%s", consent.reference, wanted, reason, unpublished)
     return wanted
+
+
+def announce_withdrawal(consent, channels, reason):
+    """Send ``consent_withdrawn`` to every receiver; log (without personal data) the ones that fail."""
+    for receiver, result in consent_withdrawn.send_robust(
+        sender=Consent, consent=consent, channels=channels, reason=reason
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "Consent %s: the consent_withdrawn receiver %s failed",
+                consent.reference,
+                getattr(receiver, "__qualname__", receiver),
+                exc_info=result,
+            )
 
 
 def take_off_website(consent):

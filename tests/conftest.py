@@ -6,7 +6,7 @@ import pytest
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from stories.models import Department, OrganisationStoryPage, PatientStoryPage, Person, StoryIndexPage, Theme
 from website.models import HomePage
@@ -19,12 +19,14 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache (rate limits, cached navigation)."""
-    from django.core.cache import cache
+    """Each test starts with empty caches (rate limits, cached navigation, cached pages)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
 
 
 @pytest.fixture
@@ -37,7 +39,9 @@ def locales(db):
 @pytest.fixture
 def home(locales):
     """The Dutch home page as the default site's root, replacing Wagtail's welcome page."""
-    root = Page.get_first_root_node()
+    # A transactional test before this one flushes the tables, taking the tree root that
+    # Wagtail's migration made with it.
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root", locale=locales["nl"]))
     home = root.add_child(instance=HomePage(title="Welkom", slug="home-nl", locale=locales["nl"]))
     site = Site.objects.filter(is_default_site=True).first()
     old_root = site.root_page if site else None
@@ -63,6 +67,10 @@ def story_index(home):
 
 
 def make_image(title="Test image", size=(1200, 800), color=(40, 120, 160)):
+    # As with the page tree: a transactional test before this one flushes the root collection
+    # that Wagtail's migration made, and every image needs one.
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     buffer = io.BytesIO()
     PILImage.new("RGB", size, color).save(buffer, format="JPEG")
     buffer.seek(0)

@@ -6,6 +6,6 @@ class WebsiteConfig(AppConfig):
     verbose_name = "Website"
 
     def ready(self):
-        from .navigation import connect_signals
+        from .cache import connect_signals
 
         connect_signals()

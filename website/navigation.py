@@ -2,15 +2,22 @@
 
 Every public page needs each language's home address, the story index address, the translations of
 those pages and the organisation's name. Looking them up costs several queries per request, so they
-are kept in the cache and dropped whenever a page is published, unpublished, moved or deleted, or
-the organisation settings change.
+are kept in the shared page cache and dropped by ``website.cache.purge_pages`` /
+``purge_everything`` whenever a page is published, unpublished, moved or deleted, or the
+organisation settings change.
+
+Like the pages, the entry's key carries a generation token that a purge replaces (at once and again
+at commit). A request that read the database before a commit and stores its navigation after the
+purge stores it under the old token, where nobody looks any more; deleting one fixed key instead
+would let that stale copy stand for an hour. If the cache fails, the navigation is built afresh.
 """
 
-from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
-from wagtail.signals import page_published, page_unpublished, post_page_move
+import uuid
 
-CACHE_KEY = "vertel:navigation:v1"
+from django.core.cache import caches
+
+GENERATION_KEY = "vertel:navigation:generation"
+CACHE_PREFIX = "vertel:navigation:v2:"
 CACHE_SECONDS = 60 * 60
 
 
@@ -37,25 +44,41 @@ def _build():
     return {"homes": homes, "indexes": indexes, "translations": translations, "organisation": organisation}
 
 
+def _cache():
+    # The page cache is shared by every process (web workers, task worker), so a publish or a
+    # withdrawal in one of them reaches the navigation the others show.
+    from .cache import ALIAS
+
+    return caches[ALIAS]
+
+
+def _key(cache):
+    token = cache.get(GENERATION_KEY)
+    if token is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+        token = cache.get(GENERATION_KEY)
+    return f"{CACHE_PREFIX}{token}"
+
+
 def site_navigation():
-    data = cache.get(CACHE_KEY)
+    from .cache import report_cache_error
+
+    try:
+        cache = _cache()
+        # The token is read before the database: see the module's docstring.
+        key = _key(cache)
+        data = cache.get(key)
+    except Exception:  # noqa: BLE001 - without a cache every page still gets its navigation
+        report_cache_error("read the navigation")
+        return _build()
     if data is None:
         data = _build()
-        cache.set(CACHE_KEY, data, CACHE_SECONDS)
+        try:
+            cache.set(key, data, CACHE_SECONDS)
+        except Exception:  # noqa: BLE001
+            report_cache_error("store the navigation")
     return data
 
 
 def invalidate_navigation(**kwargs):
-    cache.delete(CACHE_KEY)
-
-
-def connect_signals():
-    from wagtail.models import Page
-
-    from website.models import OrganisationSettings
-
-    page_published.connect(invalidate_navigation, dispatch_uid="vertel_nav_published")
-    page_unpublished.connect(invalidate_navigation, dispatch_uid="vertel_nav_unpublished")
-    post_page_move.connect(invalidate_navigation, dispatch_uid="vertel_nav_moved")
-    post_delete.connect(invalidate_navigation, sender=Page, dispatch_uid="vertel_nav_deleted")
-    post_save.connect(invalidate_navigation, sender=OrganisationSettings, dispatch_uid="vertel_nav_settings")
+    _cache().set(GENERATION_KEY, uuid.uuid4().hex, None)

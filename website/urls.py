@@ -18,6 +18,10 @@ urlpatterns = [
     path("", include("channels.urls")),
 ]
 
+if settings.ANYMAIL.get("WEBHOOK_SECRET"):
+    # Bounce and complaint events of an email service (newsletter.receivers marks the address).
+    urlpatterns.append(path("anymail/", include("anymail.urls")))
+
 urlpatterns += i18n_patterns(
     path("search/", views.search, name="search"),
     path("consent/", include("consent.urls")),

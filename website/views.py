@@ -5,6 +5,8 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -59,6 +61,27 @@ def sitemap(request):
     return wagtail_sitemap(request, sitemaps={"wagtail": MultilingualSitemap})
 
 
+# Personal links: one person's signing, withdrawal and newsletter pages. They are noindex and never
+# cached; robots.txt keeps crawlers that follow a leaked link off them too.
+PERSONAL_LINK_ROUTES = [
+    "consent:sign",
+    "consent:withdraw",
+    "newsletter:confirm",
+    "newsletter:unsubscribe",
+    "newsletter:preferences",
+]
+
+
+def personal_link_prefixes():
+    """The address of each personal link without its token, in every language."""
+    prefixes = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for name in PERSONAL_LINK_ROUTES:
+                prefixes.append(reverse(name, kwargs={"token": "TOKEN"}).removesuffix("TOKEN/"))
+    return prefixes
+
+
 @require_GET
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
@@ -66,10 +89,7 @@ def robots_txt(request):
         "User-agent: *",
         "Disallow: /admin/",
         "Disallow: /django-admin/",
-        "Disallow: /nl/consent/",
-        "Disallow: /en/consent/",
-        "Disallow: /nl/newsletter/manage/",
-        "Disallow: /en/newsletter/manage/",
+        *(f"Disallow: {prefix}" for prefix in personal_link_prefixes()),
         f"Sitemap: {settings.BASE_URL}/sitemap.xml",
         "",
     ]

@@ -15,3 +15,25 @@ document.addEventListener("click", function (event) {
   if (poster) poster.replaceWith(frame); else figure.insertBefore(frame, figure.firstChild);
   frame.focus();
 });
+
+// Reach without tracking: a story opened through a channel's link (utm_source in the address)
+// is counted once, by story, channel and day. No cookie, nothing about the reader; the address
+// loses its utm_* part so a reload or a shared copy is not counted again.
+(function () {
+  var story = document.querySelector("[data-story-id]");
+  if (!story || !window.URLSearchParams) return;
+  var params = new URLSearchParams(window.location.search);
+  var source = params.get("utm_source");
+  if (!source) return;
+  if (navigator.sendBeacon) {
+    var body = new URLSearchParams({ page: story.getAttribute("data-story-id"), source: source });
+    navigator.sendBeacon("/reach/", body);
+  }
+  if (window.history && history.replaceState) {
+    ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"].forEach(function (key) {
+      params.delete(key);
+    });
+    var query = params.toString();
+    history.replaceState(history.state, "", window.location.pathname + (query ? "?" + query : "") + window.location.hash);
+  }
+})();

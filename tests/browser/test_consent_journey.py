@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import WorkflowState
 
+from channels.models import ChannelAccount, PostPlan
 from consent.models import Consent
 from stories.models import PatientStoryPage, StoryIndexPage
 from website.models import HomePage
@@ -42,6 +43,14 @@ def story(site_root, person):
         locale=nl,
     )
     index.add_child(instance=page)
+    # A planned post (switched off, so nothing is sent from the test): the signer sees it anyway.
+    account = ChannelAccount.objects.create(
+        name="Mastodon (@zorg@zorg.social)",
+        kind="mastodon",
+        status="ok",
+        config={"instance_url": "http://127.0.0.1:9"},
+    )
+    page.post_plans = [PostPlan(account=account, text="Lees hoe Anna weer naar haar werk fietst.", enabled=False)]
     page.save_revision()
     return page
 
@@ -58,6 +67,8 @@ def test_request_sign_publish_withdraw(page, browser, live_server, story, admin_
     page.select_option("select[name=signer_role]", "patient")
     page.select_option("select[name=language]", "nl")
     page.check("input[name=proposed_channels][value=website]")
+    account = ChannelAccount.objects.get()
+    page.check(f"input[name=proposed_channels][value='{account.channel_key}']")
     page.shots("request-form")
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
@@ -71,7 +82,12 @@ def test_request_sign_publish_withdraw(page, browser, live_server, story, admin_
     response = phone.goto(f"{live_server.url}{link}")
     assert response.status == 200
     assert "Terug op de fiets" in phone.content()
+    # Next to the Mastodon choice: the post exactly as it will appear there.
+    mastodon = phone.locator(".consent-channel", has=phone.locator(f"input[value='{account.channel_key}']"))
+    assert "Lees hoe Anna weer naar haar werk fietst." in mastodon.inner_text()
+    assert "utm_source=mastodon" in mastodon.inner_text()
     phone.check("input[name=channels][value=website]")
+    phone.check(f"input[name=channels][value='{account.channel_key}']")
     phone.check("input[name=naming][value=anonymous]")
     phone.fill("input[name=typed_name]", "Anna de Vries")
     phone.fill("input[name=relation]", "ikzelf")
@@ -81,6 +97,7 @@ def test_request_sign_publish_withdraw(page, browser, live_server, story, admin_
     phone.wait_for_load_state()
     consent = Consent.objects.get()
     assert consent.reference in phone.content()
+    assert consent.content_manifest["posts"][0]["text"] == "Lees hoe Anna weer naar haar werk fietst."
     phone.screenshot(path=str(page.shots.folder / "signer-receipt.png"), full_page=True)
     withdraw_href = phone.locator("a[href*='/consent/withdraw/']").first.get_attribute("href")
 

@@ -170,6 +170,39 @@ def test_sitemap_and_robots(client, story_index, make_org_story):
     assert "Sitemap:" in robots and "Disallow: /admin/" in robots
 
 
+def test_robots_keeps_crawlers_off_every_personal_link_and_on_the_public_pages(client, story_index, make_org_story):
+    """Checked the way a crawler reads the file (urllib's parser), against the real addresses."""
+    from urllib.robotparser import RobotFileParser
+
+    from django.urls import reverse
+    from django.utils import translation
+
+    story = make_org_story(title="Open dag")
+    robots = RobotFileParser()
+    robots.parse(client.get("/robots.txt").content.decode().splitlines())
+    for language in ("nl", "en"):
+        with translation.override(language):
+            personal = [
+                reverse(name, kwargs={"token": "Zm9vYmFyLXRva2VuLTEyMw"})
+                for name in (
+                    "consent:sign",
+                    "consent:withdraw",
+                    "newsletter:confirm",
+                    "newsletter:unsubscribe",
+                    "newsletter:preferences",
+                )
+            ]
+            public = [reverse("newsletter:subscribe"), reverse("newsletter:archive"), reverse("stories:feed_rss")]
+        for path in personal:
+            assert not robots.can_fetch("*", f"http://testserver{path}"), path
+        for path in public:
+            assert robots.can_fetch("*", f"http://testserver{path}"), path
+    for path in ["/nl/", story_index.url, story.url, "/sitemap.xml"]:
+        assert robots.can_fetch("*", f"http://testserver{path}"), path
+    assert not robots.can_fetch("*", "http://testserver/admin/pages/")
+    assert "manage" not in client.get("/robots.txt").content.decode()  # no address that does not exist
+
+
 def test_open_graph_and_json_ld(client, make_org_story, image):
     story = make_org_story(title="Met beeld", hero_image=image, hero_image_alt="Een verpleegkundige")
     html = soup(client.get(story.url))
@@ -258,7 +291,9 @@ def test_payloads_never_reach_output(client, make_org_story, image, payload):
 
 def _publish_many(make_org_story, count):
     for number in range(count):
-        make_org_story(title=f"Verhaal {number}", hero_image=make_image(f"img{number}"), hero_image_alt="Beeld")
+        make_org_story(
+            title=f"Verhaal {number}", hero_image=make_image(f"img{number}", size=(120, 80)), hero_image_alt="Beeld"
+        )
     for image in get_image_model().objects.all():
         for spec in (*CARD_RENDITIONS, *HERO_RENDITIONS):
             image.get_rendition(spec)

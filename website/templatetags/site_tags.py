@@ -109,9 +109,18 @@ def current_locale():
 
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes):
-    """The current query string with ``changes`` applied (``None`` removes a key); page resets."""
+    """The current query string with ``changes`` applied (``None`` removes a key); page resets.
+
+    Tracking parameters (``utm_*`` …) are left out: the page cache keys pages without them, so a
+    copy rendered for a visitor who came from a social post must not hand their campaign to every
+    later visitor's filter links.
+    """
+    from website.cache import is_tracking
+
     request = context["request"]
     params = request.GET.copy()
+    for key in [key for key in params if is_tracking(key)]:
+        del params[key]
     if "page" not in changes:
         params.pop("page", None)
     for key, value in changes.items():
