@@ -34,7 +34,7 @@ lint: install-test
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
 messages: $(PY)
-	cd $(CURDIR) && $(PY) manage.py makemessages -l nl --ignore=.venv --ignore=tests && $(PY) manage.py compilemessages --ignore=.venv
+	cd $(CURDIR) && $(PY) manage.py makemessages -l nl --no-obsolete --ignore=.venv --ignore=tests --ignore=test-artifacts && $(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,7 +1,8 @@
 """Settings shared by every environment.
 
 Everything that differs between machines comes from the environment; the defaults are the
-embedded ones (SQLite, local media, the database task queue, local-memory cache).
+embedded ones (SQLite, local media, the database task queue, a local-memory cache for rate limits
+and a file-based page cache).
 """
 
 import os
@@ -77,6 +78,7 @@ MIDDLEWARE = [
     "website.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "website.cache.PageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -164,7 +166,7 @@ STORAGES = {
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-# Cache: local memory by default; Redis when REDIS_URL is set.
+# Cache (rate limits): local memory by default; Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -183,6 +185,35 @@ else:
             "TIMEOUT": 60 * 60,
         }
     }
+
+# Whole public pages for anonymous visitors (website/cache.py). The cache must be shared by every
+# process that can publish or withdraw (web workers, task worker, scheduler), or a purge in one
+# would miss the copies in another: Redis when REDIS_URL is set, otherwise files on local disk.
+if REDIS_URL:
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "vertel") + "-pages",
+        "TIMEOUT": 60 * 60,
+    }
+else:
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("VERTEL_PAGE_CACHE_DIR", str(BASE_DIR / ".page-cache")),
+        "TIMEOUT": 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+# Serve rendered public pages from the "pages" cache (off: VERTEL_PAGE_CACHE=0) and for how long.
+PAGE_CACHE_ENABLED = env_bool("VERTEL_PAGE_CACHE", True)
+PAGE_CACHE_SECONDS = int(os.environ.get("VERTEL_PAGE_CACHE_SECONDS", str(60 * 60)))
+# With a CDN: purge it again this long after the commit, for a copy it took from a render that
+# overlapped the commit (website/cache.py). Longer than the slowest page takes to render.
+PAGE_CACHE_CDN_REPURGE_SECONDS = 5
+
+# django-anymail: an email service's tracking webhook (bounces, complaints) is served at
+# /anymail/<service>/tracking/ only when its basic-auth secret ("user:password") is set, because
+# anymail would otherwise accept unauthenticated events.
+ANYMAIL = {"WEBHOOK_SECRET": os.environ["ANYMAIL_WEBHOOK_SECRET"]} if os.environ.get("ANYMAIL_WEBHOOK_SECRET") else {}
 
 # Background work: the database queue by default (`manage.py db_worker`).
 TASKS = {
@@ -250,6 +281,18 @@ VERTEL = {
     # Newsletter sending rate (messages per second) and batch size.
     "NEWSLETTER_RATE": float(os.environ.get("VERTEL_NEWSLETTER_RATE", "50")),
     "NEWSLETTER_BATCH_SIZE": int(os.environ.get("VERTEL_NEWSLETTER_BATCH_SIZE", "200")),
+    # Editors and channel administrators are warned this many days before an account's token expires.
+    "CHANNEL_TOKEN_WARNING_DAYS": int(os.environ.get("VERTEL_CHANNEL_TOKEN_WARNING_DAYS", "14")),
+    # SMTP connections used side by side while sending (each in its own thread).
+    "NEWSLETTER_CONNECTIONS": int(os.environ.get("VERTEL_NEWSLETTER_CONNECTIONS", "1")),
+    # A sending worker silent this long is taken for dead and another one resumes its issue.
+    "NEWSLETTER_LEASE_SECONDS": int(os.environ.get("VERTEL_NEWSLETTER_LEASE_SECONDS", "120")),
+    # From address of the newsletter (default DEFAULT_FROM_EMAIL); its domain must pass SPF/DKIM/DMARC.
+    "NEWSLETTER_FROM_EMAIL": os.environ.get("VERTEL_NEWSLETTER_FROM_EMAIL", ""),
+    # Optional mailbox for mailto: unsubscribes in the List-Unsubscribe header.
+    "NEWSLETTER_UNSUBSCRIBE_MAILTO": os.environ.get("VERTEL_NEWSLETTER_UNSUBSCRIBE_MAILTO", ""),
+    # Shared secret of the signed bounce webhook for plain SMTP setups (empty: webhook off).
+    "NEWSLETTER_WEBHOOK_SECRET": os.environ.get("VERTEL_NEWSLETTER_WEBHOOK_SECRET", ""),
     # Key (Fernet, urlsafe base64 of 32 bytes) that encrypts channel credentials at rest.
     "CREDENTIALS_KEY": os.environ.get("VERTEL_CREDENTIALS_KEY", ""),
     # The address that receives notices meant for the consent officer.
@@ -260,9 +303,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # urllib3 logs every request line, query string included, at DEBUG; a network that takes a
+    # token in the query (Graph's debug_token) would put it in the log. Blanked, whatever the level.
+    "filters": {"url_secrets": {"()": "channels.adapters._http.RedactUrlSecrets"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        # Quiet even when LOG_LEVEL=DEBUG: request lines are noise, and may carry secrets.
+        "urllib3.connectionpool": {"level": "WARNING", "filters": ["url_secrets"]},
     },
 }

@@ -9,3 +9,5 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 VERTEL["CREDENTIALS_KEY"] = (  # noqa: F405
     VERTEL["CREDENTIALS_KEY"] or "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM="  # noqa: F405
 )
+# Templates change while developing: serve pages fresh unless VERTEL_PAGE_CACHE=1.
+PAGE_CACHE_ENABLED = env_bool("VERTEL_PAGE_CACHE", False)

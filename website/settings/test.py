@@ -15,5 +15,10 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 BASE_URL = "http://testserver"
 WAGTAILADMIN_BASE_URL = BASE_URL
 VERTEL["CREDENTIALS_KEY"] = "dGVzdC1vbmx5LWNyZWRlbnRpYWxzLWtleS0zMmJ5dGU="  # noqa: F405
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t-pages"},
+}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Most tests measure rendering (query budgets); the page-cache tests turn the cache on themselves.
+PAGE_CACHE_ENABLED = False
