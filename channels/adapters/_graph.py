@@ -12,18 +12,28 @@ no other way); ``channels.adapters._http.RedactUrlSecrets`` keeps it out of urll
 
 import datetime
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ._http import NOT_HANDLED_5XX, Http, error_for_status, parse_retry_after
-from .base import AccountCheck, AuthError, TokenExpired, TransientError
+from .base import AccountCheck, AuthError, Field, TokenExpired, TransientError
 
-DEFAULT_GRAPH = "https://graph.facebook.com/v21.0"
+# v26.0 (29 July 2026) is served until at least mid-2028; Graph answers a call to a retired version
+# as the oldest version still served, so an old address keeps working until the fields change.
+DEFAULT_GRAPH = "https://graph.facebook.com/v26.0"
 AUTH_CODES = {102, 190, 463, 467}
 RATE_CODES = {4, 17, 32, 613} | set(range(80001, 80015))
 TEMPORARY_CODES = {1, 2}
 # Instagram: at most 50 API-published posts in a moving 24-hour window.
 DAILY_LIMIT = (9, 2207042)
 DAY = 86400
+
+GRAPH_URL_FIELD = Field(
+    "graph_url",
+    _("Graph API address"),
+    required=False,
+    help_text=format_lazy(_("Leave empty for {}."), DEFAULT_GRAPH),
+)
 
 
 def graph_error(response):

@@ -1,4 +1,4 @@
-"""A Facebook page, through the Graph API (default https://graph.facebook.com/v21.0).
+"""A Facebook page, through the Graph API (default https://graph.facebook.com/v26.0).
 
 - ``POST /{page-id}/feed`` with ``message`` and ``link`` (Facebook draws the link preview), or
   ``POST /{page-id}/photos`` with ``url`` (the image's public address) and ``caption`` when there is
@@ -13,10 +13,9 @@
   the post) is handed to a person.
 """
 
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ._graph import DEFAULT_GRAPH, GraphMixin, graph_error
+from ._graph import GRAPH_URL_FIELD, GraphMixin, graph_error
 from .base import Adapter, Field, Limits, PermanentError, Result, RetractUnsupported
 
 
@@ -26,12 +25,7 @@ class FacebookAdapter(GraphMixin, Adapter):
     limits = Limits(max_chars=63206, max_media=1, max_media_bytes=4 * 1024 * 1024)
     config_fields = (
         Field("page_id", _("Page id")),
-        Field(
-            "graph_url",
-            _("Graph API address"),
-            required=False,
-            help_text=format_lazy(_("Leave empty for {}."), DEFAULT_GRAPH),
-        ),
+        GRAPH_URL_FIELD,
     )
     credential_fields = (
         Field(

@@ -17,10 +17,9 @@
   container call is simply retried.
 """
 
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ._graph import AUTH_CODES, DEFAULT_GRAPH, RATE_CODES, TEMPORARY_CODES, GraphMixin, graph_error
+from ._graph import AUTH_CODES, GRAPH_URL_FIELD, RATE_CODES, TEMPORARY_CODES, GraphMixin, graph_error
 from .base import Adapter, AuthError, Field, Limits, PermanentError, Result, RetractUnsupported, TransientError
 
 # Width / height that Instagram publishes: from 4:5 (portrait) to 1.91:1 (landscape).
@@ -44,12 +43,7 @@ class InstagramAdapter(GraphMixin, Adapter):
             _("Instagram account id"),
             help_text=_("The Instagram business account id linked to the page."),
         ),
-        Field(
-            "graph_url",
-            _("Graph API address"),
-            required=False,
-            help_text=format_lazy(_("Leave empty for {}."), DEFAULT_GRAPH),
-        ),
+        GRAPH_URL_FIELD,
     )
     credential_fields = (
         Field(
