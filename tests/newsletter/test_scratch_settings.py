@@ -47,3 +47,16 @@ def test_loads_for_a_scratch_database(monkeypatch, url):
     module = load_with(monkeypatch, url)
     assert module.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
     assert module.EMAIL_HOST == "127.0.0.1"
+
+
+def test_refuses_the_database_of_a_checkout_that_lives_in_the_temporary_directory(monkeypatch):
+    # CI clones the project into /tmp: its db.sqlite3 is in the temporary directory and still real data.
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(settings.BASE_DIR.parent))
+    for url in (
+        f"sqlite:///{settings.BASE_DIR / 'db.sqlite3'}",
+        f"sqlite:///{settings.BASE_DIR / 'data' / 'site.db'}",
+    ):
+        with pytest.raises(ImproperlyConfigured, match="scratch database"):
+            load_with(monkeypatch, url)
+    # Beside the checkout, in the same temporary directory, a file is a scratch one.
+    assert load_with(monkeypatch, f"sqlite:///{settings.BASE_DIR.parent / 'vertel-x' / 'data.sqlite3'}")

@@ -1,8 +1,9 @@
 """Settings for a scratch database: the newsletter benchmark and the crash-and-resume tests.
 
 Never point these at real data: they refuse to load unless ``DATABASE_URL`` names a scratch
-database, that is an SQLite file in the temporary directory, or a database (or SQLite file)
-whose name contains "bench" or "scratch". The benchmark command creates and removes it. Tasks go
+database, that is an SQLite file in the temporary directory outside this checkout (a checkout
+may itself live in the temporary directory, and its ``db.sqlite3`` is real data), or a database
+(or SQLite file) whose name contains "bench" or "scratch". The benchmark command creates and removes it. Tasks go
 through the database queue (``db_worker``) and mail through SMTP to a loopback server on
 ``VERTEL_SCRATCH_SMTP_PORT``.
 """
@@ -15,6 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 SCRATCH_WORDS = ("bench", "scratch")
+CHECKOUT = Path(__file__).resolve().parent.parent.parent
 
 
 def is_scratch_database(url):
@@ -27,7 +29,7 @@ def is_scratch_database(url):
         return False
     if database["ENGINE"] == "django.db.backends.sqlite3":
         file = Path(name).resolve()
-        if file.is_relative_to(Path(tempfile.gettempdir()).resolve()):
+        if file.is_relative_to(Path(tempfile.gettempdir()).resolve()) and not file.is_relative_to(CHECKOUT):
             return True
         name = file.name
     return any(word in name.lower() for word in SCRATCH_WORDS)
@@ -36,7 +38,7 @@ def is_scratch_database(url):
 if not is_scratch_database(os.environ.get("DATABASE_URL", "")):
     raise ImproperlyConfigured(
         "website.settings.scratch needs DATABASE_URL to name a scratch database: an SQLite file in the "
-        "temporary directory, or a database whose name contains 'bench' or 'scratch'."
+        "temporary directory (outside the project), or a database whose name contains 'bench' or 'scratch'."
     )
 
 from .test import *  # noqa: E402, F403
