@@ -27,6 +27,12 @@ urlpatterns += i18n_patterns(
     path("consent/", include("consent.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("", include("stories.urls")),
+    # Ahead of Wagtail's own route of the same name: see views.authenticate_with_password.
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        views.authenticate_with_password,
+        name="wagtailcore_authenticate_with_password",
+    ),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -1,4 +1,4 @@
-"""Site-wide views: search, robots.txt and the error pages."""
+"""Site-wide views: search, robots.txt, the password form of restricted pages and the error pages."""
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -7,9 +7,11 @@ from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from wagtail import views as wagtail_views
 from wagtail.contrib.sitemaps.sitemap_generator import Sitemap
 from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
 from wagtail.models import Locale, Page
@@ -94,6 +96,26 @@ def robots_txt(request):
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def authenticate_with_password(request, page_view_restriction_id, page_id):
+    """Wagtail's password form for a restricted page, safe for any ``return_url``.
+
+    Wagtail redirects to the posted ``return_url`` with ``django.shortcuts.redirect``, which reads a
+    bare word ("0", "home") as the name of a view and answers 500 when there is none. Anything but
+    a path on this site is replaced by the protected page's own address before Wagtail sees it.
+    """
+    if request.method == "POST":
+        return_url = request.POST.get("return_url", "")
+        is_local_path = return_url.startswith("/") and url_has_allowed_host_and_scheme(
+            return_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        if not is_local_path:
+            page = Page.objects.filter(pk=page_id).first()
+            data = request.POST.copy()
+            data["return_url"] = (page.get_url(request) if page else None) or "/"
+            request.POST = data
+    return wagtail_views.authenticate_with_password(request, page_view_restriction_id, page_id)
 
 
 def page_not_found(request, exception=None):
