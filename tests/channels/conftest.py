@@ -93,3 +93,16 @@ def make_account(db, fake_networks):
         return account
 
     return _make
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return django_user_model.objects.create_user(username="owner", password="pw", email="owner@example.org")
+
+
+@pytest.fixture
+def patient_story(make_patient_story, owner):
+    page = make_patient_story(title="Mijn herstel")
+    page.owner = owner
+    page.save()
+    return page

@@ -28,6 +28,7 @@ from channels.adapters.base import (
     TransientError,
 )
 from channels.models import ChannelAccount, PostPlan
+from tests.consent.gate_fixtures import build_consent
 
 
 class ScriptedNetwork:
@@ -257,3 +258,12 @@ def publish(page):
     revision.publish()
     page.refresh_from_db()
     return page
+
+
+def publish_with_consent(page, channels, **consent_fields):
+    """Sign the latest revision (its plans included) and publish it; the post waits in the queue."""
+    revision = page.save_revision()
+    consent = build_consent(page, revision=revision, channels=channels, **consent_fields)
+    revision.publish()
+    page.refresh_from_db()
+    return consent

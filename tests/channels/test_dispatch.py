@@ -11,6 +11,7 @@ from channels import dispatch as dispatch_module
 from channels.dispatch import ActionRefused, mark_sent_manually, plan_for_publish, retry, run_dispatch
 from channels.models import ChannelAccount, Dispatch
 from channels.periodic import dispatch_sweep
+from tests.channels.dispatch_support import publish_with_consent
 from tests.consent.gate_fixtures import build_consent
 
 from .dispatch_support import *  # noqa: F403  (fixtures)
@@ -18,11 +19,6 @@ from .dispatch_support import add_plan, publish
 
 pytestmark = pytest.mark.django_db
 State = Dispatch.State
-
-
-@pytest.fixture
-def owner(django_user_model):
-    return django_user_model.objects.create_user(username="owner", password="pw", email="owner@example.org")
 
 
 @pytest.fixture
@@ -321,22 +317,6 @@ def test_jitter_spreads_the_retries_of_posts_that_failed_together(settings):
 
 
 # -- patient stories: consent decides ---------------------------------------------------------
-
-
-@pytest.fixture
-def patient_story(make_patient_story, owner):
-    page = make_patient_story(title="Mijn herstel")
-    page.owner = owner
-    page.save()
-    return page
-
-
-def publish_with_consent(page, channels):
-    revision = page.save_revision()
-    consent = build_consent(page, revision=revision, channels=channels)
-    revision.publish()
-    page.refresh_from_db()
-    return consent
 
 
 def test_patient_story_goes_only_where_consent_covers(

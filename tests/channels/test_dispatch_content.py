@@ -22,6 +22,7 @@ from channels import plan as planning
 from channels.adapters.base import Media, PermanentError, Post
 from channels.dispatch import run_dispatch
 from channels.models import Dispatch, PostPlan
+from tests.channels.dispatch_support import publish_with_consent
 from tests.consent.gate_fixtures import build_consent
 
 from .dispatch_support import *  # noqa: F403  (fixtures)
@@ -29,15 +30,6 @@ from .dispatch_support import add_plan, publish
 
 pytestmark = pytest.mark.django_db
 State = Dispatch.State
-
-
-def publish_with_consent(page, channels, **consent_fields):
-    """Sign the latest revision (its plans included) and publish it; the post waits in the queue."""
-    revision = page.save_revision()
-    consent = build_consent(page, revision=revision, channels=channels, **consent_fields)
-    revision.publish()
-    page.refresh_from_db()
-    return consent
 
 
 def jpeg(size, color=(30, 140, 90)):

@@ -19,11 +19,6 @@ State = Dispatch.State
 
 
 @pytest.fixture
-def owner(django_user_model):
-    return django_user_model.objects.create_user(username="owner", password="pw", email="owner@example.org")
-
-
-@pytest.fixture
 def story(make_org_story, owner):
     page = make_org_story(title="Open dag", publish=False)
     page.owner = owner

@@ -12,6 +12,7 @@ from channels.periodic import dispatch_sweep
 from channels.retraction import confirm_manual_removal, retract_story, run_retraction
 from consent.models import ConsentEvent
 from consent.services import withdraw
+from tests.channels.dispatch_support import publish_with_consent
 from tests.consent.gate_fixtures import build_consent
 
 from .dispatch_support import *  # noqa: F403  (fixtures)
@@ -20,27 +21,6 @@ from .dispatch_support import add_plan, publish
 pytestmark = pytest.mark.django_db
 State = Dispatch.State
 Retraction = Dispatch.Retraction
-
-
-@pytest.fixture
-def owner(django_user_model):
-    return django_user_model.objects.create_user(username="owner", password="pw", email="owner@example.org")
-
-
-@pytest.fixture
-def patient_story(make_patient_story, owner):
-    page = make_patient_story(title="Mijn herstel")
-    page.owner = owner
-    page.save()
-    return page
-
-
-def publish_with_consent(page, channels):
-    revision = page.save_revision()
-    consent = build_consent(page, revision=revision, channels=channels)
-    revision.publish()
-    page.refresh_from_db()
-    return consent
 
 
 @pytest.fixture

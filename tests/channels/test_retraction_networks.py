@@ -18,11 +18,6 @@ KINDS = ["mastodon", "bluesky", "linkedin", "facebook", "instagram", "webhook"]
 
 
 @pytest.fixture
-def owner(django_user_model):
-    return django_user_model.objects.create_user(username="owner", password="pw", email="owner@example.org")
-
-
-@pytest.fixture
 def every_account(make_account):
     return {kind: make_account(kind, name=f"Zorg op {kind}") for kind in KINDS}
 
