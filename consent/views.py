@@ -17,23 +17,34 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from channels.registry import consent_channel_choices
-from website.ratelimit import over_limit
+from website.ratelimit import client_address, over_limit
 
 from .services import find_by_withdrawal_token, withdraw
 
 logger = logging.getLogger(__name__)
 
-RATE_LIMIT = 30  # requests per address per window
+RATE_LIMIT = 30  # requests per link, and invented links per client address, per window
 RATE_WINDOW = 600  # seconds
 
 
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, through the trusted proxies only (``VERTEL_TRUSTED_PROXIES``)."""
+    return client_address(request)
 
 
-def rate_limited(request, scope, token=None):
-    """Count hits per address, or per link when ``token`` is given."""
-    return over_limit(scope, token if token is not None else client_ip(request), RATE_LIMIT, RATE_WINDOW)
+def rate_limited(request, scope, token=None, when_unavailable=False):
+    """Count hits per address, or per link when ``token`` is given (see website.ratelimit)."""
+    who = token if token is not None else client_ip(request)
+    return over_limit(scope, who, RATE_LIMIT, RATE_WINDOW, when_unavailable=when_unavailable)
+
+
+def guess_refused(request, scope):
+    """An invented link: limited per client address, and refused while the count cannot be kept.
+
+    Only links that match nothing are counted per address, so junk from anyone behind the same
+    proxy never refuses a valid link, whose own count only its holders can fill.
+    """
+    return rate_limited(request, scope, when_unavailable=True)
 
 
 def personal_page(request, template, context, status=200):
@@ -66,11 +77,14 @@ class WithdrawForm(forms.Form):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def withdraw_view(request, token):
-    if rate_limited(request, "withdraw") or rate_limited(request, "withdraw-link", token):
-        return personal_page(request, "consent/rate_limited.html", {}, status=429)
     consent = find_by_withdrawal_token(token)
     if consent is None:
+        if guess_refused(request, "withdraw"):
+            return personal_page(request, "consent/rate_limited.html", {}, status=429)
         return personal_page(request, "consent/link_invalid.html", {}, status=404)
+    # A valid link's withdrawal is never refused by a limit; only viewing it over and over is.
+    if request.method != "POST" and rate_limited(request, "withdraw-link", token):
+        return personal_page(request, "consent/rate_limited.html", {}, status=429)
     active = consent.active_channels if consent.withdrawn_at is None else []
     if not active:
         return personal_page(request, "consent/withdraw_done.html", {"consent": consent, "already": True})
@@ -159,11 +173,13 @@ def sign_view(request, token):
     from .models import Consent, ConsentEvent, ConsentRequest, ConsentText
     from .services import sign
 
-    if rate_limited(request, "sign") or rate_limited(request, "sign-link", token):
-        return personal_page(request, "consent/rate_limited.html", {}, status=429)
     consent_request = _request_for_token(token)
     if consent_request is None:
+        if guess_refused(request, "sign"):
+            return personal_page(request, "consent/rate_limited.html", {}, status=429)
         return personal_page(request, "consent/link_invalid.html", {}, status=404)
+    if rate_limited(request, "sign-link", token):
+        return personal_page(request, "consent/rate_limited.html", {}, status=429)
     if consent_request.status == ConsentRequest.Status.SIGNED:
         return personal_page(request, "consent/already_signed.html", {}, status=410)
     if not consent_request.is_usable or consent_request.revision is None:

@@ -5,11 +5,13 @@ embedded ones (SQLite, local media, the database task queue, a local-memory cach
 and a file-based page cache).
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -27,6 +29,16 @@ def env_list(name, default=""):
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+
+# The reverse proxies in front of the site (addresses or networks, e.g. "127.0.0.1,::1"; none by
+# default). Only a request from one of them has its client address read from X-Forwarded-For
+# (website/ratelimit.py); everyone else's header is ignored.
+VERTEL_TRUSTED_PROXIES = env_list("VERTEL_TRUSTED_PROXIES")
+for _proxy in VERTEL_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"VERTEL_TRUSTED_PROXIES: {_proxy!r} is not an address or network") from _error
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -166,12 +178,13 @@ STORAGES = {
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-# Cache (rate limits): local memory by default; Redis when REDIS_URL is set.
+# Cache (rate limits): local memory by default; Redis when REDIS_URL is set. An unreachable Redis
+# counts as an empty cache (website/cache_backends.py): pages and withdrawals never depend on it.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "website.cache_backends.FailSafeRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "vertel"),
             "TIMEOUT": 60 * 60,
