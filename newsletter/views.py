@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from website.ratelimit import over_limit
+from website.ratelimit import client_address, over_limit
 
 from . import subscriptions
 from .forms import PreferencesForm, SubscribeForm
@@ -36,8 +36,8 @@ RATE_WINDOW = 600
 
 
 def rate_limited(request, scope, limit):
-    """Count requests per client address (kept in the cache only as a keyed digest)."""
-    return over_limit(scope, request.META.get("REMOTE_ADDR"), limit, RATE_WINDOW)
+    """Count requests per client address (kept in the cache only as a keyed digest; see VERTEL_TRUSTED_PROXIES)."""
+    return over_limit(scope, client_address(request), limit, RATE_WINDOW)
 
 
 def personal_page(request, template, context=None, status=200):

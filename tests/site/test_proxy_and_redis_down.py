@@ -127,6 +127,17 @@ def test_a_spoofed_forwarded_for_from_an_untrusted_address_is_ignored(settings, 
     assert 429 in statuses  # each made-up address did not get a fresh count
 
 
+def test_the_newsletter_form_is_limited_per_real_client_behind_a_trusted_proxy(settings, home):
+    settings.VERTEL_TRUSTED_PROXIES = ["127.0.0.1"]
+
+    def subscribe(client_address, number):
+        data = {"email": f"r{number}@example.org", "language": "en", "source": "story"}
+        return visitor().post("/en/newsletter/subscribe/", data, HTTP_X_FORWARDED_FOR=client_address)
+
+    assert 429 in {subscribe("198.51.100.9", number).status_code for number in range(12)}
+    assert subscribe("203.0.113.20", 99).status_code == 200
+
+
 def test_the_client_address_is_taken_from_forwarded_for_only_through_trusted_proxies(rf, settings):
     def address(remote, forwarded=None):
         headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
