@@ -16,7 +16,10 @@ Only the query parameters a view reads are part of the key (the story index: ``t
 them, and a render asked for with unknown parameters is not stored at all.
 
 The cache is an optimisation, never a dependency: if it fails, pages are served uncached and every
-purge still lets the change (a withdrawal, a publish) go through; the failure is logged.
+purge still lets the change (a withdrawal, a publish) go through; the failure is logged. A purge
+that failed is owed: the process drops everything the cache holds as soon as it can reach it again
+(before it serves from it, at its next purge, or from the "page-cache-owed-purge" periodic job), so
+a page withdrawn during an outage never comes back from the copies the cache kept.
 
 ``purge_pages(pages)`` is the one invalidation function. It is called on publish, unpublish, move,
 delete, view restrictions and consent withdrawal or expiry; it purges the local cache at once and
@@ -270,6 +273,8 @@ class PageCacheMiddleware:
             host = request.get_host()
         except DisallowedHost:
             return self.get_response(request)
+        if not settle_owed_purge():
+            return self.get_response(request)
         try:
             lookup = _Lookup(request, host)
         except Exception:  # noqa: BLE001 - a broken cache must not break the site
@@ -376,6 +381,30 @@ def _flush_pending():
         _purge_cdn(urls, everything)
 
 
+# A purge that failed (the cache server unreachable) leaves copies that the server may still hold
+# when it is back: a withdrawn story among them. This process then owes a purge of everything,
+# paid before it serves from the cache again, by its next purge, or by the periodic job.
+_purge_owed = threading.Event()
+
+
+def settle_owed_purge():
+    """Pay the purge a failure left owing; True when nothing is owed any more."""
+    if not _purge_owed.is_set():
+        return True
+    from .navigation import invalidate_navigation
+
+    _purge_owed.clear()
+    try:
+        page_cache().set(SITE_GENERATION_KEY, uuid.uuid4().hex, None)
+        invalidate_navigation()
+    except Exception:  # noqa: BLE001 - still down: keep owing, serve uncached
+        _purge_owed.set()
+        report_cache_error("read")  # the same outage as a failing read: reported with it, once a minute
+        return False
+    logger.warning("The page cache is reachable again; every page it held before a failed purge was dropped")
+    return True
+
+
 def _bump(paths, everything):
     """Drop the local copies: replace the generation tokens, and the navigation's."""
     from .navigation import invalidate_navigation
@@ -388,7 +417,10 @@ def _bump(paths, everything):
             cache.set_many({_path_generation_key(path): uuid.uuid4().hex for path in paths}, None)
         invalidate_navigation()
     except Exception:  # noqa: BLE001 - the change itself must go through; the CDN is still purged
+        _purge_owed.set()
         logger.exception("The page cache could not be purged of %d paths (everything: %s)", len(paths), everything)
+    else:
+        settle_owed_purge()
 
 
 def _purge_cdn(urls, everything=False):

@@ -15,6 +15,7 @@ import logging
 import socket
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 from django.utils import timezone
 
@@ -241,3 +242,70 @@ def test_with_redis_down_a_guessed_link_is_refused_and_a_valid_one_is_not(live_p
     assert visitor().get("/nl/consent/withdraw/guessed-link/").status_code == 429
     assert withdraw(visitor(), token).status_code == 200
     assert Consent.objects.get(pk=consent.pk).withdrawn_at is not None
+
+
+class FlakyCache(LocMemCache):
+    """A page cache whose server can be cut off and brought back with everything it held."""
+
+    down = False
+
+    def __getattribute__(self, name):
+        if name in CACHE_OPERATIONS and type(self).down:
+            raise ConnectionError("page cache unreachable")
+        return super().__getattribute__(name)
+
+
+CACHE_OPERATIONS = {"get", "set", "add", "delete", "get_many", "set_many", "delete_many", "touch", "has_key", "incr"}
+
+
+@pytest.fixture
+def flaky_page_cache(settings):
+    settings.PAGE_CACHE_ENABLED = True
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {"BACKEND": "tests.site.test_proxy_and_redis_down.FlakyCache", "LOCATION": "flaky-pages"},
+    }
+    FlakyCache.down = False
+    yield FlakyCache
+    FlakyCache.down = False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_story_withdrawn_while_the_cache_was_down_is_not_served_from_it_when_it_is_back(
+    flaky_page_cache, home, live_patient_story
+):
+    story, consent, token = live_patient_story
+    url = story.url
+    for _visit in range(2):
+        response = visitor().get(url)
+    assert response["X-Cache"] == "hit"
+
+    flaky_page_cache.down = True
+    assert withdraw(visitor(PATIENT), token).status_code == 200
+    assert Consent.objects.get(pk=consent.pk).withdrawn_at is not None
+    flaky_page_cache.down = False  # back, with the copy it stored before the withdrawal
+
+    response = visitor().get(url)
+    assert response.status_code == 404
+    assert "Terug op de fiets" not in response.content.decode()
+
+
+def test_the_periodic_job_pays_a_purge_owed_since_an_outage(flaky_page_cache, make_org_story):
+    from website.cache import _purge_owed
+    from website.schedule import periodic_jobs
+
+    story = make_org_story(title="Nieuwe scanner")
+    for _visit in range(2):
+        response = visitor().get(story.url)
+    assert response["X-Cache"] == "hit"
+    job = dict(periodic_jobs())["page-cache-owed-purge"]
+
+    flaky_page_cache.down = True
+    story.unpublish()  # its purge fails
+    assert _purge_owed.is_set()
+    job()  # still down: still owed
+    assert _purge_owed.is_set()
+    flaky_page_cache.down = False
+    job()
+    assert not _purge_owed.is_set()
+    assert visitor().get(story.url).status_code == 404
