@@ -4,16 +4,16 @@ Re-subscribing an existing address never reveals that it exists: the visitor see
 and the address's owner gets a new confirmation or an "already subscribed" mail.
 """
 
-import hashlib
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+
+from website.ratelimit import over_limit
 
 from .models import Subscriber, hash_token
 
@@ -34,14 +34,8 @@ def personal_url(name, token, language):
 
 
 def _address_budget_left(email):
-    key = "vertel:nl-mail:" + hashlib.sha256(f"{settings.SECRET_KEY}:{email}".encode()).hexdigest()[:32]
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-        count = 1
-    return count <= MAILS_PER_ADDRESS_PER_HOUR
+    """Mails to one address per hour; none while the count cannot be kept (a cache outage)."""
+    return not over_limit("nl-mail", email, MAILS_PER_ADDRESS_PER_HOUR, 3600, when_unavailable=True)
 
 
 def _send_notice(subscriber, template, context):

@@ -36,8 +36,12 @@ RATE_WINDOW = 600
 
 
 def rate_limited(request, scope, limit):
-    """Count requests per client address (kept in the cache only as a keyed digest; see VERTEL_TRUSTED_PROXIES)."""
-    return over_limit(scope, client_address(request), limit, RATE_WINDOW)
+    """Count requests per client address (kept in the cache only as a keyed digest; see VERTEL_TRUSTED_PROXIES).
+
+    While the count cannot be kept, sign-ups (which send mail to any address typed in) are refused;
+    a subscriber's own links are let through.
+    """
+    return over_limit(scope, client_address(request), limit, RATE_WINDOW, when_unavailable=scope == "nl-subscribe")
 
 
 def personal_page(request, template, context=None, status=200):

@@ -309,3 +309,15 @@ def test_the_periodic_job_pays_a_purge_owed_since_an_outage(flaky_page_cache, ma
     job()
     assert not _purge_owed.is_set()
     assert visitor().get(story.url).status_code == 404
+
+
+def test_with_redis_down_the_newsletter_form_refuses_politely_and_sends_nothing(home, redis_down, mailoutbox):
+    """Its limits keep a stranger from flooding someone's mailbox: while they cannot count, no mail goes out."""
+    from newsletter.models import Subscriber
+
+    redis_down()
+    data = {"email": "someone@example.org", "language": "en", "source": "story"}
+    response = visitor().post("/en/newsletter/subscribe/", data)
+    assert response.status_code == 429
+    assert not mailoutbox
+    assert not Subscriber.objects.filter(email="someone@example.org").exists()
