@@ -33,11 +33,14 @@ _last_warning = {}
 
 def _trusted_networks():
     networks = []
-    for entry in getattr(settings, "VERTEL_TRUSTED_PROXIES", None) or ():
+    entries = getattr(settings, "VERTEL_TRUSTED_PROXIES", None) or ()
+    if isinstance(entries, str):  # set by hand as in the environment: "127.0.0.1,::1"
+        entries = entries.split(",")
+    for entry in entries:
         try:
             networks.append(ipaddress.ip_network(str(entry).strip(), strict=False))
         except ValueError:
-            continue  # refused when the settings load; an unreadable entry trusts nothing
+            continue  # refused when the settings load from the environment; trusts nothing
     return networks
 
 

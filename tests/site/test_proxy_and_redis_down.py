@@ -68,6 +68,16 @@ def signing_link(make_patient_story):
     return f"/nl/consent/sign/{token}/"
 
 
+SIGN = {
+    "channels": ["website"],
+    "naming": "first_name",
+    "typed_name": "Anna de Vries",
+    "relation": "myself",
+    "declaration": "on",
+    "sign": "1",
+}
+
+
 def withdraw(client, token):
     return client.post(f"/nl/consent/withdraw/{token}/", {"channels": []}, HTTP_USER_AGENT="test")
 
@@ -214,9 +224,13 @@ def test_public_pages_signing_and_withdrawal_work_while_redis_is_down(
                 assert "X-Cache" not in response, url
         assert "Terug op de fiets" in visitor().get(story_url).content.decode()
 
-        signing = visitor().get(signing_link)
+        signer = visitor(PATIENT)
+        signing = signer.get(signing_link)
         assert signing.status_code == 200
         assert "Mijn nieuwe knie" in signing.content.decode()
+        signed = signer.post(signing_link, SIGN)
+        assert signed.status_code == 200
+        assert Consent.objects.filter(request__token_hash=hash_token(signing_link.split("/")[-2])).exists()
 
         patient = visitor(PATIENT)
         assert patient.get(f"/nl/consent/withdraw/{token}/").status_code == 200
