@@ -46,9 +46,10 @@ def _trusted_networks():
 
 def _parse(value):
     try:
-        return ipaddress.ip_address(value.strip().removeprefix("[").split("]")[0])
+        address = ipaddress.ip_address(value.strip().removeprefix("[").split("]")[0])
     except ValueError:
         return None
+    return getattr(address, "ipv4_mapped", None) or address  # ::ffff:127.0.0.1 is 127.0.0.1
 
 
 def client_address(request):

@@ -164,6 +164,7 @@ def test_the_client_address_is_taken_from_forwarded_for_only_through_trusted_pro
     assert address("127.0.0.1", "not-an-address") == "127.0.0.1"
     assert address("127.0.0.1", "") == "127.0.0.1"
     assert address("127.0.0.1", "10.0.0.1, 10.0.0.2") == "10.0.0.1"  # only proxies: the farthest one
+    assert address("::ffff:127.0.0.1", "198.51.100.9") == "198.51.100.9"  # an IPv4 proxy seen over IPv6
 
 
 def test_the_trusted_proxies_come_from_the_environment(monkeypatch):
