@@ -15,7 +15,9 @@ deletion through its API, or where the account now points elsewhere than where t
 failed before the network could act) is cancelled: nothing to remove, nobody to email.
 Transient errors retry with back-off; after the last attempt the editors are told and the
 periodic sweep keeps trying every hour: a retraction never gives up silently.
-Every outcome of a patient story is recorded in the consent evidence log.
+Every outcome of a patient story is recorded in the consent evidence log, with the strongest
+reason of the triggers that asked for the removal (``REASON_RANK``: withdrawn, expired and erased
+above deleted above unpublished above the editor's), whatever order they arrived in.
 """
 
 import datetime
@@ -46,6 +48,52 @@ Retraction = Dispatch.Retraction
 RETRACT_STALE_SECONDS = 300
 # The reason of the editor's "remove everywhere": remembered per channel (``ChannelRemoval``).
 EDITOR_REASON = "editor"
+# Which reason a removal records when several triggers race (a withdrawal unpublishes the story
+# and then tells the channels): the strongest wins, whatever order they arrive in.
+REASON_RANK = {"withdrawn": 3, "expired": 3, "erased": 3, "deleted": 2, "unpublished": 1, EDITOR_REASON: 0}
+CONSENT_REASONS = {"withdrawn", "expired", "erased"}
+
+
+def stronger_reason(current, new):
+    """The stronger of two retraction reasons (``REASON_RANK``); ``current`` on a tie."""
+    if not current:
+        return new
+    if not new:
+        return current
+    return new if REASON_RANK.get(new, 0) > REASON_RANK.get(current, 0) else current
+
+
+def consent_reason(dispatch):
+    """ "withdrawn", "expired" or "erased" when a consent that covered this post was taken back and
+    no valid consent covers it now; else "". Read from the consent rows and their evidence, so a
+    removal triggered by the unpublishing a withdrawal causes still records the withdrawal."""
+    if not dispatch.patient_story_id:
+        return ""
+    from consent.models import Consent, ConsentEvent
+
+    key = dispatch.channel_key
+    consents = list(
+        Consent.objects.filter(story_id=dispatch.patient_story_id).only(
+            "pk", "content_hash", "channels", "withdrawn_channels", "withdrawn_at", "erased_at", "valid_until"
+        )
+    )
+    if any(c.is_active and c.content_hash == dispatch.content_hash and c.covers(key) for c in consents):
+        return ""
+    taken_back = [c.pk for c in consents if not c.is_active or not c.covers(key)]
+    if not taken_back:
+        return ""
+    event = (
+        ConsentEvent.objects.filter(
+            consent_id__in=taken_back,
+            kind__in=[ConsentEvent.Kind.WITHDRAWN, ConsentEvent.Kind.EXPIRED, ConsentEvent.Kind.ERASED],
+        )
+        .order_by("-sequence")
+        .first()
+    )
+    if event is None:
+        return ""
+    reason = (event.data or {}).get("reason") or event.kind
+    return reason if reason in CONSENT_REASONS else "withdrawn"
 
 
 def _actor_label(actor):
@@ -105,6 +153,7 @@ def retract_story(page_or_id, *, reason, channels=None, actor=None, keep_if_cons
         for dispatch in queryset.select_for_update().order_by("pk"):
             if page is not None and not consent_problem(page, dispatch.channel_key, dispatch.content_hash):
                 continue
+            dispatch_reason = stronger_reason(reason, consent_reason(dispatch))
             if dispatch.state in (State.PLANNED, State.QUEUED, State.BLOCKED, State.FAILED, State.MISSED) and (
                 dispatch.sending_started_at is None
             ):
@@ -113,13 +162,18 @@ def retract_story(page_or_id, *, reason, channels=None, actor=None, keep_if_cons
                 dispatch.state = State.CANCELLED
                 dispatch.next_attempt_at = None
                 dispatch.save(update_fields=["state", "next_attempt_at", "updated_at"])
-                message = _("Not sent: the story is being removed (%s).") % reason
+                message = _("Not sent: the story is being removed (%s).") % dispatch_reason
                 log_event(dispatch, "cancel", "cancelled", message, actor=user)
                 continue
             # SENT, SENDING, or FAILED with an unknown outcome: the post may be out; remove it if so.
             possibly_out = dispatch.state in (State.SENT, State.SENDING, State.FAILED)
-            if possibly_out and dispatch.retraction == Retraction.NONE and _mark_pending(dispatch, reason, user):
-                queued.append(dispatch.pk)
+            if not possibly_out:
+                continue
+            if dispatch.retraction == Retraction.NONE:
+                if _mark_pending(dispatch, dispatch_reason, user):
+                    queued.append(dispatch.pk)
+            elif dispatch.retraction != Retraction.RETRACTED:
+                _raise_reason(dispatch, dispatch_reason, user)
         for dispatch_id in queued:
             enqueue_retraction(dispatch_id)
     if queued:
@@ -147,6 +201,16 @@ def _mark_pending(dispatch, reason, user=None):
     )
     log_event(dispatch, "retract", "pending", _("To be removed (%s).") % reason, actor=user)
     return dispatch.state != State.SENDING
+
+
+def _raise_reason(dispatch, reason, user=None):
+    """A removal already under way gets the stronger reason of a trigger that arrived later."""
+    stronger = stronger_reason(dispatch.retraction_reason, reason)
+    if stronger == dispatch.retraction_reason:
+        return
+    Dispatch.objects.filter(pk=dispatch.pk).update(retraction_reason=stronger[:30], updated_at=timezone.now())
+    dispatch.retraction_reason = stronger[:30]
+    log_event(dispatch, "retract", "reason", _("To be removed (%s).") % stronger, actor=user)
 
 
 def _remember_removal(page_id, account_ids, user):
@@ -178,6 +242,11 @@ def _evidence(dispatch, kind, actor="system", **data):
     if not dispatch.patient_story_id:
         return
     from consent.evidence import record_event
+
+    # The strongest reason known now (a withdrawal may have landed after the removal was queued).
+    reason = stronger_reason(dispatch.retraction_reason, consent_reason(dispatch))
+    if reason != dispatch.retraction_reason:
+        _set(dispatch, retraction_reason=reason[:30])
 
     record_event(
         kind,
@@ -473,7 +542,7 @@ def sweep_missed_removals(now=None, limit=1000):
             if dispatch is None:
                 continue
             logger.warning("Dispatch %s: its removal (%s) was never queued; queued by the sweep.", dispatch_id, reason)
-            if _mark_pending(dispatch, reason):
+            if _mark_pending(dispatch, stronger_reason(reason, consent_reason(dispatch))):
                 enqueue_retraction(dispatch_id)
             queued += 1
     return queued
