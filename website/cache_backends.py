@@ -1,4 +1,11 @@
-"""A Redis cache that behaves like an empty one while Redis cannot be reached.
+"""Redis caches that cost a page nothing while Redis cannot be reached.
+
+A Redis that hangs (a network partition, a stopped server) makes every operation wait for its socket
+timeout, several per page: past the worker timeout that is an error page again. Both backends here
+open a breaker on a failure: for ``BREAK_SECONDS`` the server is not asked again and every operation
+fails at once (``CacheUnavailable``), and the settings give short socket timeouts
+(``OPTIONS``, see website/settings/base.py). ``ResilientRedisCache`` (the page cache) still raises,
+so ``website.cache`` knows a purge failed; ``FailSafeRedisCache`` (the default cache) acts as below.
 
 The default cache holds what is only ever an optimisation or a count: Wagtail's site root paths
 (read on every page that builds a link), the rate limits' counters and the newsletter's mail budget.
@@ -9,10 +16,11 @@ with a warning at most once a minute that names the operation, never a key or a 
 ``incr`` (and ``decr``) still raise: a counter that cannot count must not pass for one that has
 just started, so the rate limiter (``website.ratelimit``) sees the outage and picks its safe side.
 
-The page cache ("pages") keeps Django's own backend: ``website.cache`` handles its failures itself,
-and a purge that fails must be known to have failed.
+The page cache ("pages") is not fail-safe: ``website.cache`` handles its failures itself, and a purge
+that fails must be known to have failed (see ``settle_owed_purge`` there).
 """
 
+import functools
 import logging
 import time
 
@@ -22,7 +30,49 @@ from django.core.cache.backends.redis import RedisCache
 logger = logging.getLogger(__name__)
 
 WARNING_SECONDS = 60
+BREAK_SECONDS = 5
 _last_warning = {}
+# Per server (its LOCATION): until when it is not asked again, shared by every thread of the process.
+_broken_until = {}
+
+
+class CacheUnavailable(ConnectionError):
+    """The cache server failed a moment ago and is not asked again yet."""
+
+
+class _BreakerClient:
+    """Django's Redis client, with each call refused at once while the server's breaker is open."""
+
+    def __init__(self, client, location):
+        self._client = client
+        self._location = location
+
+    def __getattr__(self, name):
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+
+        @functools.wraps(attribute)
+        def call(*args, **kwargs):
+            if time.monotonic() < _broken_until.get(self._location, 0):
+                raise CacheUnavailable(f"the cache server failed less than {BREAK_SECONDS} seconds ago")
+            try:
+                return attribute(*args, **kwargs)
+            except ValueError:
+                raise  # incr() of a missing key: an answer, not an outage
+            except Exception:
+                _broken_until[self._location] = time.monotonic() + BREAK_SECONDS
+                raise
+
+        return call
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's Redis cache whose failures are fast: see the module's docstring."""
+
+    @functools.cached_property
+    def _cache(self):
+        return _BreakerClient(self._class(self._servers, **self._options), ",".join(self._servers))
 
 
 def _warn(operation):
@@ -32,7 +82,7 @@ def _warn(operation):
         logger.warning("The cache is unavailable (%s failed); going on without it", operation)
 
 
-class FailSafeRedisCache(RedisCache):
+class FailSafeRedisCache(ResilientRedisCache):
     def _safely(self, operation, default, call, *args, **kwargs):
         try:
             return call(*args, **kwargs)

@@ -13,6 +13,8 @@ import datetime
 import importlib.util
 import logging
 import socket
+import threading
+import time
 
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
@@ -22,7 +24,7 @@ from django.utils import timezone
 from consent.content import content_hash
 from consent.models import Consent, ConsentRequest, hash_token, new_token
 from tests.consent.gate_fixtures import build_consent
-from website import ratelimit
+from website import cache_backends, ratelimit
 from website.ratelimit import client_address
 
 PROXY = "127.0.0.1"
@@ -192,17 +194,54 @@ def redis_down(settings, monkeypatch):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    return redis_caches_at(port, settings, monkeypatch)
+
+
+def redis_caches_at(port, settings, monkeypatch):
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}/0")
     caches = load_base_settings().CACHES
     assert {entry["BACKEND"] for entry in caches.values()} != {"django.core.cache.backends.locmem.LocMemCache"}
     monkeypatch.setattr(ratelimit, "_last_warning", {})
+    monkeypatch.setattr(cache_backends, "_broken_until", {})
 
     def cut():
         settings.CACHES = caches
         settings.PAGE_CACHE_ENABLED = True
 
-    yield cut
-    # Clear no cache on the way out (the shared fixture clears them once the real ones are back).
+    return cut
+
+
+@pytest.fixture
+def redis_hangs(settings, monkeypatch):
+    """A "Redis" that takes every connection and never answers (a stopped server, a partition)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held, stop = [], threading.Event()
+
+    def hold():
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    cut = redis_caches_at(server.getsockname()[1], settings, monkeypatch)
+    yield cut, held
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+@pytest.fixture(autouse=True)
+def _local_caches_after(settings):
+    yield
+    # Clear no Redis on the way out (the shared fixture clears the caches once these are back).
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
         "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t-pages"},
@@ -336,3 +375,22 @@ def test_with_redis_down_the_newsletter_form_refuses_politely_and_sends_nothing(
     assert response.status_code == 429
     assert not mailoutbox
     assert not Subscriber.objects.filter(email="someone@example.org").exists()
+
+
+def test_a_redis_that_hangs_costs_the_pages_a_moment_not_a_timeout_each(
+    home, story_index, make_org_story, live_patient_story, redis_hangs
+):
+    cut, held = redis_hangs
+    story, consent, token = live_patient_story
+    news = make_org_story(title="Nieuwe scanner")
+    urls = ["/nl/", story_index.url, story.url, news.url, "/nl/feeds/rss/"]
+    cut()
+    started = time.monotonic()
+    for url in urls * 2:
+        assert visitor().get(url).status_code == 200, url
+    assert withdraw(visitor(PATIENT), token).status_code == 200
+    took = time.monotonic() - started
+    # Without a breaker every cache operation (several a page) waits for its socket timeout.
+    assert took < 8, took
+    assert len(held) <= 4  # each cache asked once, then left alone for a while
+    assert Consent.objects.get(pk=consent.pk).withdrawn_at is not None

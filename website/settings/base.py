@@ -181,6 +181,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Cache (rate limits): local memory by default; Redis when REDIS_URL is set. An unreachable Redis
 # counts as an empty cache (website/cache_backends.py): pages and withdrawals never depend on it.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# A Redis that hangs costs a request at most this long before the cache is skipped for a while.
+REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -188,6 +190,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "vertel"),
             "TIMEOUT": 60 * 60,
+            "OPTIONS": REDIS_OPTIONS,
         }
     }
 else:
@@ -204,10 +207,11 @@ else:
 # would miss the copies in another: Redis when REDIS_URL is set, otherwise files on local disk.
 if REDIS_URL:
     CACHES["pages"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "website.cache_backends.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "vertel") + "-pages",
         "TIMEOUT": 60 * 60,
+        "OPTIONS": REDIS_OPTIONS,
     }
 else:
     CACHES["pages"] = {
