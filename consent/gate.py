@@ -20,24 +20,46 @@ logger = logging.getLogger(__name__)
 WEBSITE = "website"
 BLOCKED_LOG_ACTION = "vertel.consent.publish_blocked"
 
-# Fields of the page row that change what a signer saw. A save that writes none of them (and not
+# Fields of the page row that never change what a channel shows: Wagtail's bookkeeping of revisions,
+# publishing dates, locks, tree position and comments. A save that writes only these (and not
 # ``live``) leaves the live content as it is, so it needs no new check: Wagtail's save_revision()
 # saves a live page with only its revision bookkeeping fields, while the in-memory page already
-# holds the unpublished draft.
-CONTENT_FIELDS = frozenset(
+# holds the unpublished draft. Every other field, and any save without ``update_fields``, is
+# checked: a field added later is gated until someone decides it is harmless.
+BOOKKEEPING_FIELDS = frozenset(
     {
-        "live",
-        "title",
-        "summary",
-        "content_note",
-        "hero_image",
-        "hero_image_alt",
-        "body",
-        "naming",
-        "storyteller",
-        "department",
+        "latest_revision",
+        "latest_revision_id",
+        "latest_revision_created_at",
+        "draft_title",
+        "has_unpublished_changes",
+        "live_revision",
+        "live_revision_id",
+        "first_published_at",
+        "last_published_at",
+        "go_live_at",
+        "expire_at",
+        "expired",
+        "locked",
+        "locked_at",
+        "locked_by",
+        "locked_by_id",
+        "numchild",
+        "path",
+        "depth",
+        "url_path",
+        "wagtail_admin_comments",
     }
 )
+
+
+def needs_check(page, update_fields):
+    """True when saving ``page`` with ``update_fields`` would write live content that must be covered."""
+    if not page.live:
+        return False
+    if update_fields is None:
+        return True
+    return bool(set(update_fields) - BOOKKEEPING_FIELDS)
 
 
 class ConsentRequired(ValidationError):
@@ -165,22 +187,52 @@ class ConsentGatedPageMixin:
             self.live_revision = None
             self.first_published_at = None
             self.last_published_at = None
-        if self.live and (update_fields is None or CONTENT_FIELDS.intersection(update_fields)):
+        unpublished = False
+        if needs_check(self, update_fields):
             if consent_story_id(self) is None:
                 # A new page (a copy kept live, an alias, a page created in code with the default
                 # live=True) can have no consent yet: it starts as a draft.
                 logger.warning("A new patient story was saved as a draft: no consent covers it yet.")
-                self.live = False
-                self.has_unpublished_changes = True
-                self.live_revision = None
-                self.first_published_at = None
-                self.last_published_at = None
-                self._consent_forced_draft = True
+                self._force_draft(kwargs)
             else:
                 _consent, error = check_consent(self)
-                if error is not None:
-                    raise error
-        return super().save(*args, **kwargs)
+                if error is not None and self.alias_of_id is not None:
+                    # An alias the original's consent does not cover (at an address the signer did
+                    # not see, or after a withdrawal): it is a draft, and publishing the original
+                    # goes on (Wagtail updates the aliases inside the original's publication).
+                    logger.warning("An alias of a patient story was saved as a draft: no consent covers it.")
+                    self._force_draft(kwargs)
+                    unpublished = self.pk is not None
+                elif error is not None:
+                    if update_fields is not None and "alias_of_id" in update_fields and self.alias_of_id is None:
+                        # "Convert alias": the page no longer shows its original under the
+                        # original's consent, and has none of its own. It stays as a draft.
+                        logger.warning("Alias %s converted into a draft: no consent of its own covers it.", self.pk)
+                        self._force_draft(kwargs)
+                        unpublished = True
+                    else:
+                        raise error
+        result = super().save(*args, **kwargs)
+        if unpublished:
+            from wagtail.signals import page_unpublished
+
+            log_blocked(self, reason="alias")
+            page_unpublished.send(sender=type(self), instance=self)
+        return result
+
+    def _force_draft(self, save_kwargs):
+        self.live = False
+        self.has_unpublished_changes = True
+        self.live_revision = None
+        self.first_published_at = None
+        self.last_published_at = None
+        self._consent_forced_draft = True
+        update_fields = save_kwargs.get("update_fields")
+        if update_fields is not None:
+            save_kwargs["update_fields"] = sorted(
+                set(update_fields)
+                | {"live", "has_unpublished_changes", "live_revision", "first_published_at", "last_published_at"}
+            )
 
     def publish(
         self, revision, user=None, changed=True, log_action=True, previous_revision=None, skip_permission_checks=False
@@ -230,3 +282,58 @@ class ConsentGatedPageMixin:
         from .workflow import get_patient_story_workflow
 
         return get_patient_story_workflow()
+
+
+def gate_save_through_any_class(sender, instance, raw=False, update_fields=None, **kwargs):
+    """``pre_save`` of every model: the hard rule for a patient story saved through a parent class.
+
+    ``Page.objects.get(pk=…).save()`` or ``StoryPage.objects.get(pk=…).save()`` with ``live=True``
+    skips ``ConsentGatedPageMixin.save``, because the instance is not of the specific class. Here
+    the content that will be live after this save (the specific page as stored, with the fields of
+    the instance in hand laid over it) is checked, and the save is refused when no consent covers
+    it. Costs nothing for other models and for pages that are not patient stories: the specific
+    class comes from the cached content type.
+    """
+    from wagtail.models import Page
+
+    if raw or isinstance(instance, ConsentGatedPageMixin) or not isinstance(instance, Page):
+        return
+    if getattr(instance, "_consent_gate_checked", False):
+        return  # checked by the parent class's save(), with every field it writes
+    if instance.pk is None or not needs_check(instance, update_fields):
+        return
+    specific_class = instance.specific_class
+    if specific_class is None or not issubclass(specific_class, ConsentGatedPageMixin):
+        return
+    page = specific_class.objects.get(pk=instance.pk)
+    for field in type(instance)._meta.concrete_fields:
+        if update_fields is None or field.name in update_fields or field.attname in update_fields:
+            setattr(page, field.attname, getattr(instance, field.attname))
+    # In-memory many-to-many values of the parent class (a story's themes) go out with this save.
+    from modelcluster.fields import ParentalManyToManyField
+
+    for field in type(instance)._meta.many_to_many:
+        if not isinstance(field, ParentalManyToManyField):
+            continue
+        if update_fields is None or field.name in update_fields:
+            setattr(page, field.name, list(getattr(instance, field.name).all()))
+    if consent_story_id(page) is None:
+        error = ConsentRequired(reason="missing")
+    else:
+        _consent, error = check_consent(page)
+    if error is not None:
+        logger.warning("Refused a live save of patient story %s through %s.", instance.pk, type(instance).__name__)
+        raise error
+
+
+def check_save_through_parent_class(instance, update_fields):
+    """Called by a parent class's ``save()`` (``StoryPage``) before modelcluster splits ``update_fields``.
+
+    ``save(update_fields=["themes"])`` writes only the many-to-many rows: modelcluster passes an
+    empty ``update_fields`` to Django, which then skips ``pre_save``. So the check runs here, with
+    the fields as the caller gave them; ``pre_save`` then knows it was done.
+    """
+    if update_fields is None or isinstance(instance, ConsentGatedPageMixin):
+        return False
+    gate_save_through_any_class(type(instance), instance, update_fields=update_fields)
+    return True

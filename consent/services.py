@@ -78,19 +78,55 @@ def announce_withdrawal(consent, channels, reason):
             )
 
 
-def take_off_website(consent):
-    """Unpublish the story unless another active consent still covers its live content on the website."""
-    from .content import content_hash
+def pages_showing(story, person_id=None):
+    """Every live page that may show ``story``: the story, its aliases (of aliases too), and the
+    patient stories of the same storyteller or translation: copies kept live, converted aliases,
+    translations. Each is taken down below unless a consent of its own still covers it."""
+    # The gated page model, without importing the stories app (it sits above consent).
+    PatientStoryPage = Consent._meta.get_field("story").related_model  # noqa: N806
 
-    story = consent.story
-    if story is None or not story.live:
-        return False
-    live = story.specific
-    others = Consent.objects.valid_for(live, Channel.WEBSITE, content_hash=content_hash(live))
-    if any(other.pk != consent.pk for other in others):
-        return False
-    live.unpublish()
-    return True
+    pages = {}
+    if story is not None:
+        pages[story.pk] = story
+        frontier = [story.pk]
+        while frontier:
+            aliases = list(PatientStoryPage.objects.filter(alias_of_id__in=frontier).exclude(pk__in=pages))
+            pages.update({alias.pk: alias for alias in aliases})
+            frontier = [alias.pk for alias in aliases]
+    related = models.Q()
+    if person_id is not None:
+        related |= models.Q(storyteller_id=person_id)
+    if story is not None:
+        related |= models.Q(translation_key=story.translation_key)
+        if story.storyteller_id:
+            related |= models.Q(storyteller_id=story.storyteller_id)
+    if related:
+        for page in PatientStoryPage.objects.live().filter(related).exclude(pk__in=pages):
+            pages[page.pk] = page
+    return [page for page in pages.values() if page.live]
+
+
+def take_off_website(consent):
+    """Unpublish every page that shows the story, unless another active consent still covers it.
+
+    The story itself, its aliases, and any live patient story of the same storyteller or
+    translation that no consent covers now (a converted alias or a copy kept live before the gate
+    caught those): after a withdrawal, nothing of the story may stay live without a signature.
+    Returns True when anything was taken down.
+    """
+    from .gate import check_consent
+
+    taken_down = False
+    for page in pages_showing(consent.story, consent.person_id):
+        page.refresh_from_db(fields=["live"])
+        if not page.live:
+            continue  # unpublished with its original a moment ago
+        _covering, error = check_consent(page)
+        if error is None:
+            continue
+        page.unpublish()
+        taken_down = True
+    return taken_down
 
 
 def find_by_withdrawal_token(token):
@@ -302,7 +338,9 @@ def resend(request, *, actor):
         request.token_hash = hash_token(token)
         request.status = ConsentRequest.Status.PENDING
         request.expires_at = timezone.now() + datetime.timedelta(days=settings.VERTEL["CONSENT_LINK_DAYS"])
-        request.save(update_fields=["token_hash", "status", "expires_at"])
+        # A new link is a fresh start for the one-time code too (the editor vouches for it).
+        request.otp_hash, request.otp_expires_at, request.otp_attempts = "", None, 0
+        request.save(update_fields=["token_hash", "status", "expires_at", "otp_hash", "otp_expires_at", "otp_attempts"])
     if request.delivery == ConsentRequest.Delivery.EMAIL and request.signer_email:
         send_request_email(request, token, resent=True)
     else:
@@ -381,7 +419,12 @@ def anonymise_person(person):
 
 
 OTP_MINUTES = 15
-OTP_MAX_ATTEMPTS = 5
+OTP_MAX_ATTEMPTS = 5  # per request, over every code sent for it; then the request is locked
+
+
+def code_locked(request):
+    """True once the request's code attempts are used up; only a new link from the editor unlocks it."""
+    return request.otp_attempts >= OTP_MAX_ATTEMPTS
 
 
 def _otp_hash(request_id, code):
@@ -401,11 +444,12 @@ def send_code(request):
 
     from .models import ConsentRequest
 
+    if code_locked(request):
+        return False  # attempts count per request: a new code never buys new guesses
     code = f"{secrets.randbelow(10**6):06d}"
     ConsentRequest.objects.filter(pk=request.pk).update(
         otp_hash=_otp_hash(request.pk, code),
         otp_expires_at=timezone.now() + datetime.timedelta(minutes=OTP_MINUTES),
-        otp_attempts=0,
     )
     with translation.override(request.language):
         send_mail(
@@ -416,6 +460,7 @@ def send_code(request):
             [request.signer_email],
         )
     record_event(ConsentEvent.Kind.CODE_SENT, request=request, actor="system")
+    return True
 
 
 def check_code(request_id, code):
@@ -427,8 +472,11 @@ def check_code(request_id, code):
         request = ConsentRequest.objects.select_for_update().get(pk=request_id)
         if not request.otp_hash or request.otp_expires_at is None or request.otp_expires_at < timezone.now():
             return False
-        if request.otp_attempts >= OTP_MAX_ATTEMPTS:
+        if code_locked(request):
             return False
         request.otp_attempts += 1
         request.save(update_fields=["otp_attempts"])
-        return len(code) <= 12 and _otp_hash(request.pk, code) == request.otp_hash
+        right = len(code) <= 12 and _otp_hash(request.pk, code) == request.otp_hash
+        if not right and code_locked(request):
+            record_event(ConsentEvent.Kind.CODE_LOCKED, request=request, actor="signer")
+        return right

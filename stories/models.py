@@ -262,6 +262,17 @@ class StoryPage(Page):
         verbose_name = _("story")
         verbose_name_plural = _("stories")
 
+    def save(self, *args, **kwargs):
+        # A patient story saved as a StoryPage, e.g. with update_fields=["themes"], which Django's
+        # pre_save never sees: the consent gate checks it here (see consent.gate).
+        from consent.gate import check_save_through_parent_class
+
+        self._consent_gate_checked = check_save_through_parent_class(self, kwargs.get("update_fields"))
+        try:
+            return super().save(*args, **kwargs)
+        finally:
+            self._consent_gate_checked = False
+
     def clean(self):
         super().clean()
         if self.hero_image_id and not self.hero_image_alt.strip():

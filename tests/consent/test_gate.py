@@ -239,22 +239,28 @@ def test_copy_of_a_live_story_kept_live_is_a_draft(story, make_consent, story_in
     assert reload(story).live
 
 
-def test_alias_update_is_refused_after_withdrawal(story, make_consent, story_index):
+def test_alias_update_after_withdrawal_leaves_the_alias_a_draft(story, make_consent, home_en, locales):
     consent = make_consent(story)
     story.get_latest_revision().publish()
     page = reload(story)
-    page.create_alias(update_slug="alias-van-verhaal")
+    home_en.save_revision().publish()
+    index_en = page.get_parent().specific.copy_for_translation(locales["en"], alias=True)
+    alias = page.create_alias(parent=index_en, update_locale=locales["en"])
+    assert reload(alias).live
     consent.withdrawn_at = timezone.now()
     consent.save()
-    with pytest.raises(ConsentRequired):
-        page.update_aliases()
+    page.update_aliases()
+    assert not reload(alias).live
 
 
-def test_alias_follows_a_consented_story(story, make_consent):
+def test_alias_follows_a_consented_story(story, make_consent, home_en, locales):
+    """An alias at the same address in another language's tree shows what the signer saw."""
     make_consent(story)
     story.get_latest_revision().publish()
     page = reload(story)
-    alias = page.create_alias(update_slug="alias-van-verhaal")
+    home_en.save_revision().publish()
+    index_en = page.get_parent().specific.copy_for_translation(locales["en"], alias=True)
+    alias = page.create_alias(parent=index_en, update_locale=locales["en"])
     page.update_aliases()
     assert reload(alias).live
 
