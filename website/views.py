@@ -1,5 +1,7 @@
 """Site-wide views: search, robots.txt, the password form of restricted pages and the error pages."""
 
+import unicodedata
+
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpResponse
@@ -22,10 +24,20 @@ SEARCH_RESULTS_PER_PAGE = 10
 MAX_QUERY_LENGTH = 200
 
 
+def clean_query(raw):
+    """The visitor's words without what the full-text engines read as syntax or refuse.
+
+    SQLite's FTS5 answers an unbalanced double quote with an error and both SQLite and PostgreSQL
+    refuse a NUL byte, so quotes and control characters become spaces: a search is a list of words.
+    """
+    text = "".join(" " if (ch == '"' or unicodedata.category(ch) in ("Cc", "Cs")) else ch for ch in raw)
+    return " ".join(text.split())[:MAX_QUERY_LENGTH].strip()
+
+
 @require_GET
 def search(request):
     """Full-text search over the live stories of the current language."""
-    query = (request.GET.get("q") or "").strip()[:MAX_QUERY_LENGTH]
+    query = clean_query(request.GET.get("q") or "")
     results = None
     if query:
         locale = Locale.objects.filter(language_code=get_language()).first()
