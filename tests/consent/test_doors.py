@@ -208,3 +208,60 @@ def test_the_gate_adds_no_query_to_saves_of_other_pages(make_org_story):
     finally:
         pre_save.connect(gate_save_through_any_class, dispatch_uid="vertel_consent_gate_any_class")
     assert with_gate == without_gate
+
+
+# Other doors of the audit
+
+
+def test_deleting_a_story_in_the_admin_takes_its_aliases_off(client, superuser, live_story, live_alias):
+    """Wagtail's alias_of is SET_NULL: the alias of a deleted story would stay live as an ordinary page."""
+    alias_url = live_alias.get_url()
+    client.force_login(superuser)
+    response = client.post(reverse("wagtailadmin_pages:delete", args=[live_story.pk]))
+    assert response.status_code == 302
+    assert not PatientStoryPage.objects.filter(pk=live_story.pk).exists()
+    client.logout()
+    assert client.get(alias_url).status_code == 404
+
+
+def test_translation_of_a_live_story_is_a_draft(live_story, home_en, locales):
+    home_en.save_revision().publish()
+    live_story.get_parent().copy_for_translation(locales["en"])
+    translation = live_story.copy_for_translation(locales["en"])
+    assert not reload(translation).live
+
+
+def test_admin_api_publish_action_is_refused_without_consent(client, superuser, story):
+    client.force_login(superuser)
+    url = reverse("wagtailadmin_api:pages:action", args=[story.pk, "publish"])
+    response = client.post(url, {}, content_type="application/json")
+    assert response.status_code in (400, 403)
+    assert not reload(story).live
+
+
+def test_admin_api_copy_keep_live_gives_a_draft(client, superuser, live_story, story_index):
+    client.force_login(superuser)
+    url = reverse("wagtailadmin_api:pages:action", args=[live_story.pk, "copy"])
+    response = client.post(
+        url,
+        {"destination_page_id": story_index.pk, "slug": "api-kopie", "keep_live": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    copy = PatientStoryPage.objects.get(slug="api-kopie")
+    assert not copy.live
+
+
+def test_revert_to_an_older_revision_and_publish_is_refused_when_not_covered(client, superuser, live_story):
+    """Reverting shows the old revision in the editor; publishing it is the edit view's publish: gated."""
+    old = live_story.get_latest_revision()
+    live_story.title = "Anna de Vries heeft hiv"
+    live_story.save_revision()
+    client.force_login(superuser)
+    response = client.get(reverse("wagtailadmin_pages:revisions_revert", args=[live_story.pk, old.pk]))
+    assert response.status_code == 200
+    live_story.consent.withdrawn_at = timezone.now()
+    live_story.consent.save()
+    assert not reload(live_story).permissions_for_user(superuser).can_publish()
+    with pytest.raises(ConsentRequired):
+        old.publish()
