@@ -1,6 +1,7 @@
 """Forms of the consent flow: the editor's request and the signer's choices."""
 
 import datetime
+import unicodedata
 
 from django import forms
 from django.conf import settings
@@ -124,6 +125,18 @@ class SignForm(forms.Form):
             )
         return until
 
+    def clean_typed_name(self):
+        typed = self.cleaned_data.get("typed_name", "")
+        # Invisible (format) and control characters, bidi overrides among them, can make a typed
+        # name look like someone else's or like nothing at all: a signature is visible text only.
+        if any(unicodedata.category(char) in ("Cf", "Cc") for char in typed):
+            raise forms.ValidationError(
+                _("Type your name with visible letters only: it contains invisible or control characters.")
+            )
+        if not typed.strip():
+            raise forms.ValidationError(_("Type your full name: a signature cannot be empty."))
+        return typed.strip()
+
     def clean_patient_birth_date(self):
         born = self.cleaned_data.get("patient_birth_date")
         if born and (born > timezone.localdate() or born.year < 1900):
@@ -133,8 +146,21 @@ class SignForm(forms.Form):
     def clean(self):
         data = super().clean()
         born = data.get("patient_birth_date")
-        if born is None and self.consent_request.person and self.consent_request.person.birth_date:
-            born = self.consent_request.person.birth_date
+        person = self.consent_request.person
+        on_file = person.birth_date if person is not None else None
+        self.birth_date_mismatch = False
+        if on_file is not None:
+            # The record on file wins: a typed date never overrides it, and a different one stops.
+            if born is not None and born != on_file:
+                self.birth_date_mismatch = True
+                raise forms.ValidationError(
+                    _(
+                        "The date of birth you entered does not match our records. Check it, or contact "
+                        "the person who sent you this link; you cannot sign until it matches."
+                    )
+                )
+            born = on_file
+            data["patient_birth_date"] = on_file
         minimum = settings.VERTEL["AGE_OF_OWN_CONSENT"]
         if (
             born

@@ -304,7 +304,10 @@ class ConsentEvent(models.Model):
         RETRACTED = "retracted", _("Removed from a channel")
         RETRACTION_MANUAL = "retraction_manual", _("Needs manual removal from a channel")
         ERASED = "erased", _("Personal data erased")
+        TAKEN_DOWN = "taken_down", _("Taken offline: something it shows changed without a signature")
         EXPORTED = "exported", _("Evidence exported")
+        SIGNATURE_REFUSED = "signature_refused", _("Signature refused")
+        CODE_LOCKED = "code_locked", _("Locked after too many wrong codes")
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

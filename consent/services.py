@@ -220,16 +220,22 @@ def signing_url(request, token):
 
 
 def send_request_email(request, token, *, resent=False):
-    """Email the personal signing link to the signer."""
-    from django.core.mail import send_mail
+    """Email the personal signing link to the signer (queued and retried while mail is down)."""
     from django.template.loader import render_to_string
     from django.utils import translation
+
+    from .tasks import queue_mail
 
     with translation.override(request.language):
         body = render_to_string("consent/email/request.txt", {"request": request, "url": signing_url(request, token)})
         from django.utils.translation import gettext
 
-        send_mail(gettext("Would you like to share your story?"), body, None, [request.signer_email])
+        queue_mail(
+            gettext("Would you like to share your story?"),
+            body,
+            [request.signer_email],
+            label=f"consent request #{request.pk}",
+        )
     request.sent_at = timezone.now()
     request.save(update_fields=["sent_at"])
     record_event(ConsentEvent.Kind.RESENT if resent else ConsentEvent.Kind.SENT, request=request, actor="system")
@@ -340,7 +346,9 @@ def resend(request, *, actor):
         request.expires_at = timezone.now() + datetime.timedelta(days=settings.VERTEL["CONSENT_LINK_DAYS"])
         # A new link is a fresh start for the one-time code too (the editor vouches for it).
         request.otp_hash, request.otp_expires_at, request.otp_attempts = "", None, 0
-        request.save(update_fields=["token_hash", "status", "expires_at", "otp_hash", "otp_expires_at", "otp_attempts"])
+        request.save(
+            update_fields=["token_hash", "status", "expires_at", "otp_hash", "otp_expires_at", "otp_attempts"]
+        )
     if request.delivery == ConsentRequest.Delivery.EMAIL and request.signer_email:
         send_request_email(request, token, resent=True)
     else:
@@ -438,11 +446,11 @@ def send_code(request):
     import datetime
     import secrets
 
-    from django.core.mail import send_mail
     from django.utils import translation
     from django.utils.translation import gettext
 
     from .models import ConsentRequest
+    from .tasks import queue_mail
 
     if code_locked(request):
         return False  # attempts count per request: a new code never buys new guesses
@@ -452,12 +460,12 @@ def send_code(request):
         otp_expires_at=timezone.now() + datetime.timedelta(minutes=OTP_MINUTES),
     )
     with translation.override(request.language):
-        send_mail(
+        queue_mail(
             gettext("Your code to sign"),
             gettext("Your one-time code is %(code)s. It works for %(minutes)s minutes.")
             % {"code": code, "minutes": OTP_MINUTES},
-            None,
             [request.signer_email],
+            label=f"one-time code for consent request #{request.pk}",
         )
     record_event(ConsentEvent.Kind.CODE_SENT, request=request, actor="system")
     return True

@@ -8,7 +8,6 @@ import logging
 
 from django import forms
 from django.conf import settings
-from django.core.mail import send_mail
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from channels.registry import consent_channel_choices
 from website.ratelimit import client_address, over_limit
 
 from .services import find_by_withdrawal_token, withdraw
+from .tasks import queue_mail
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def notify_withdrawal(consent, withdrawn):
     language = request.language or translation.get_language()
     with translation.override(language):
         if request.signer_email:
-            send_mail(
+            queue_mail(
                 _("Your consent has been withdrawn"),
                 _(
                     "We have received your withdrawal (reference %(reference)s) for: %(channels)s.\n\n"
@@ -131,22 +131,27 @@ def notify_withdrawal(consent, withdrawn):
                     "that others made cannot be recalled.\n\nWithdrawing never affects your care."
                 )
                 % {"reference": consent.reference, "channels": channels_text},
-                None,
                 [request.signer_email],
+                label=f"withdrawal confirmation #{consent.pk}",
             )
     recipients = {getattr(request.created_by, "email", ""), settings.VERTEL["CONSENT_OFFICER_EMAIL"]}
     staff = sorted(address for address in recipients if address)
     if staff:
-        send_mail(
+        queue_mail(
             f"Consent withdrawn: {consent.reference}",
             f"The consent with reference {consent.reference} for story #{consent.story_id} was withdrawn "
             f"for: {', '.join(withdrawn)}. The story was taken off those channels.",
-            None,
             staff,
+            label=f"withdrawal notice #{consent.pk}",
         )
 
 
 # Signing -------------------------------------------------------------------------------------
+
+LOCKED_MESSAGE = gettext_lazy(
+    "Too many wrong codes: this link is locked to protect your story. Ask the care organisation that "
+    "sent it to you for a new link; they can send one from their list of consent requests."
+)
 
 
 def _request_for_token(token):
@@ -171,7 +176,7 @@ def sign_view(request, token):
     from .evidence import record_event
     from .forms import SignForm
     from .models import Consent, ConsentEvent, ConsentRequest, ConsentText
-    from .services import sign
+    from .services import code_locked, sign
 
     consent_request = _request_for_token(token)
     if consent_request is None:
@@ -200,8 +205,7 @@ def sign_view(request, token):
     if request.method == "POST" and by_code and request.POST.get("send_code"):
         from .services import send_code
 
-        send_code(consent_request)
-        code_sent = True
+        code_sent = send_code(consent_request)
         # Keep what the signer chose so far, without showing "required" errors for the rest.
         form = SignForm(
             initial={
@@ -217,6 +221,8 @@ def sign_view(request, token):
 
         if by_code and check_code(consent_request.pk, request.POST.get("code", "")):
             verification = Consent.Verification.EMAIL_CODE
+        elif by_code and code_locked(ConsentRequest.objects.get(pk=consent_request.pk)):
+            form.add_error(None, LOCKED_MESSAGE)
         elif by_code:
             form.add_error(None, _("The code is wrong or expired. Ask for a new code."))
         else:
@@ -242,6 +248,17 @@ def sign_view(request, token):
             "consent/receipt.html",
             {"consent": consent, "withdraw_url": withdraw_url, "labels": channel_labels()},
         )
+    if getattr(form, "birth_date_mismatch", False):
+        # Logged as evidence (no date in it); the application log names only the request.
+        record_event(
+            ConsentEvent.Kind.SIGNATURE_REFUSED,
+            request=consent_request,
+            actor="signer",
+            data={"reason": "birth_date_mismatch"},
+        )
+        logger.warning(
+            "Signature refused on consent request #%s: date of birth differs from the record", consent_request.pk
+        )
     changes = []
     if consent_request.previous_consent is not None:
         changes = [
@@ -262,6 +279,8 @@ def sign_view(request, token):
             "witness": witness,
             "by_code": by_code,
             "code_sent": code_sent,
+            "locked": by_code and code_locked(ConsentRequest.objects.get(pk=consent_request.pk)),
+            "locked_message": LOCKED_MESSAGE,
             "channel_rows": [(checkbox, posts.get(checkbox.data["value"], [])) for checkbox in form["channels"]],
             "shows_media": shown_media(content_manifest(story)),
         },
@@ -342,6 +361,7 @@ def send_receipt(consent, withdraw_url):
         from django.core.mail import EmailMessage
 
         from .receipt_pdf import receipt_pdf
+        from .tasks import queue_mail
 
         message = EmailMessage(
             _("Your consent: receipt %(reference)s") % {"reference": consent.reference},
@@ -354,6 +374,8 @@ def send_receipt(consent, withdraw_url):
         except Exception:  # noqa: BLE001 - the consent is recorded; the email must still go out
             logger.exception("Receipt PDF for consent #%s could not be made", consent.pk)
             pdf = None
-        if pdf:
-            message.attach(f"consent-{consent.reference}.pdf", pdf, "application/pdf")
-        message.send()
+        attachments = [(f"consent-{consent.reference}.pdf", pdf, "application/pdf")] if pdf else []
+        # Queued, retried: the receipt page is shown whatever the mail server does.
+        queue_mail(
+            message.subject, message.body, message.to, label=f"consent receipt #{consent.pk}", attachments=attachments
+        )

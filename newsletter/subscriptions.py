@@ -7,12 +7,12 @@ and the address's owner gets a new confirmation or an "already subscribed" mail.
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from consent.tasks import queue_mail
 from website.ratelimit import over_limit
 
 from .models import Subscriber, hash_token
@@ -43,7 +43,8 @@ def _send_notice(subscriber, template, context):
         context = {"site_name": settings.WAGTAIL_SITE_NAME, **context}
         subject = render_to_string(f"newsletter/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"newsletter/email/{template}.txt", context)
-    EmailMultiAlternatives(subject, body, to=[subscriber.email]).send()
+    # Queued and retried: a sign-up answers whatever the mail server does.
+    queue_mail(subject, body, [subscriber.email], label=f"newsletter {template} #{subscriber.pk}")
 
 
 def subscribe(email, *, language, themes=(), source, source_detail=""):
