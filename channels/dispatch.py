@@ -680,6 +680,7 @@ def run_dispatch(dispatch_id, *, now=None):
     if dispatch is None:
         return outcome
     claim_time = dispatch.sending_started_at
+    reconciled = None
     try:
         adapter = dispatch.account.adapter()
         post = build_post(dispatch)
@@ -692,19 +693,38 @@ def run_dispatch(dispatch_id, *, now=None):
         # Look for what that call sent (recorded before it), even if the story changed since.
         sent_before = dataclasses.replace(post, text=dispatch.text or post.text, link=dispatch.link or post.link)
         reconciled = _reconcile(dispatch, adapter, sent_before, claim_time, first_attempt_at)
-        if reconciled != "absent":
+        if reconciled not in ("absent", "resend"):
             return reconciled
         # Confirmed absent (or safe to re-send with the same key): the usual checks apply again.
         with transaction.atomic():
             fresh = Dispatch.objects.select_related("account", "page").get(pk=dispatch.pk)
             stop = _stop_reason(fresh) if fresh.state == State.SENDING else None
             missed = fresh.scheduled_for < now - datetime.timedelta(hours=setting("DISPATCH_MISSED_AFTER_HOURS"))
+            if (stop is not None or missed) and reconciled == "resend":
+                # Still unknown (only a re-send could tell, and this must not go out any more):
+                # never "cancelled"; the removal looks for it or asks a person.
+                return _unknown_and_stopped(
+                    fresh, claim_time, stop or (State.MISSED, _("More than the allowed time overdue."))
+                )
             if stop is not None or missed:
                 state, message = stop or (State.MISSED, _("More than the allowed time overdue: not sent late."))
-                if _write(dispatch, claim_time, state=state, last_error=message, sending_started_at=None):
+                fields = {"state": state, "last_error": message, "sending_started_at": None}
+                if fresh.retraction:
+                    # The network says it is not there: nothing to remove, no removal left waiting.
+                    fields.update(retraction=Dispatch.Retraction.NONE, retract_next_attempt_at=None)
+                if _write(dispatch, claim_time, **fields):
                     log_event(dispatch, "check", state, message)
+                    if fresh.retraction:
+                        log_event(dispatch, "retract", "nothing", _("The post never went out: nothing to remove."))
                 return state
 
+    if uncertain and reconciled == "resend":
+        log_event(
+            dispatch,
+            "reconcile",
+            "resend",
+            _("Sent again with the same idempotency key; the network returns the earlier post if there is one."),
+        )
     problems = adapter.validate(post)
     if problems:
         return _fail(
@@ -721,6 +741,35 @@ def run_dispatch(dispatch_id, *, now=None):
         logger.exception("Dispatch %s: unexpected error while publishing.", dispatch.pk)
         return _fail(dispatch, claim_time, OutcomeUnknown(str(error)), uncertain=True, attempts=dispatch.attempts)
     return _mark_sent(dispatch, claim_time, result, adapter=adapter)
+
+
+def _unknown_and_stopped(dispatch, claim_time, stop):
+    """A post whose outcome is unknown must not go out any more (withdrawn, unpublished, …).
+
+    It stays FAILED with its outcome unknown (``sending_started_at`` kept), never "cancelled"
+    while it may be out. When it must come off (being removed, the story gone or unpublished, no
+    consent covering it) the removal takes it, which asks the network where it can and else asks
+    a person; otherwise the editors are told to check the channel.
+    """
+    from .retraction import _mark_pending, consent_reason, enqueue_retraction, stronger_reason
+
+    state, message = stop
+    note = _("Not sent again: %(reason)s The earlier attempt may have reached the network.") % {"reason": message}
+    if not _write(dispatch, claim_time, state=State.FAILED, next_attempt_at=None, last_error=note[:2000]):
+        return "taken-over"
+    dispatch.state = State.FAILED
+    log_event(dispatch, "reconcile", "unknown", note)
+    page = dispatch.page
+    must_come_off = dispatch.retraction or page is None or not page.live or state == State.BLOCKED
+    if not must_come_off:
+        notify.dispatch_outcome_unknown(dispatch)
+        log_event(dispatch, "notify", "sent", _("The editors were told."))
+        return State.FAILED
+    if not dispatch.retraction:
+        reason = "deleted" if page is None else "unpublished"
+        _mark_pending(dispatch, stronger_reason(reason, consent_reason(dispatch)))
+    enqueue_retraction(dispatch.pk)
+    return State.FAILED
 
 
 def _reconcile(dispatch, adapter, post, claim_time, first_attempt_at):
@@ -743,13 +792,8 @@ def _reconcile(dispatch, adapter, post, claim_time, first_attempt_at):
         log_event(dispatch, "reconcile", "absent", _("Not found on the network: it may be sent."))
         return "absent"
     if _idempotent_resend_allowed(adapter, claim_time, first_attempt_at):
-        log_event(
-            dispatch,
-            "reconcile",
-            "resend",
-            _("Sent again with the same idempotency key; the network returns the earlier post if there is one."),
-        )
-        return "absent"
+        # Not "absent": only the re-send tells (run_dispatch checks first that it may still go out).
+        return "resend"
     # Neither can be asked nor deduplicates: a person must look.
     message = _(
         "Outcome unknown: the post may or may not have reached the network, which cannot be asked. "

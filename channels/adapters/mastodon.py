@@ -2,11 +2,14 @@
 
 - Posts with ``POST /api/v1/statuses`` and an ``Idempotency-Key`` header: Mastodon keeps the key
   for an hour and answers a repeated key with the status it already made, so re-sending after an
-  unknown outcome is safe within that hour (``idempotency_window``). There is no search by key, so
-  ``can_reconcile`` is False.
+  unknown outcome is safe within that hour (``idempotency_window``). There is no search by key, but
+  ``find_existing`` asks the network: it lists the account's latest statuses
+  (``GET /api/v1/accounts/:id/statuses``) and finds the one with this text, so ``can_reconcile`` is
+  True and a post whose outcome is unknown is found even when it must not be sent again (the story
+  was withdrawn meanwhile) or the key's hour is over.
 - Images go up first with ``POST /api/v2/media`` and their alt text (``description``).
 - A 500/502/504 or a read timeout on ``POST /api/v1/statuses`` is an unknown outcome (the status
-  may exist): the dispatcher re-sends with the same key within the hour, else asks a person.
+  may exist): the dispatcher looks for it first, then re-sends with the same key.
 - Deleting: ``DELETE /api/v1/statuses/:id`` on the instance the post was made on (recorded with
   the dispatch). Mastodon answers 404 both for a deleted status and for one this token's account
   does not own, so a 404 is confirmed with ``GET /api/v1/statuses/:id`` before it counts as gone.
@@ -16,6 +19,7 @@
 - Tokens do not expire; a revoked token answers 401.
 """
 
+import html
 import io
 
 import regex
@@ -65,7 +69,8 @@ class MastodonAdapter(Adapter):
             ),
         ),
     )
-    can_reconcile = False
+    can_reconcile = True
+    reconcile_window = 40  # latest statuses searched by find_existing (the API's maximum page)
     # Mastodon keeps an Idempotency-Key for one hour: a re-send within it returns the same status.
     idempotency_window = 3600
     idempotency_note = _("Idempotency-Key header: Mastodon returns the same post for a repeated key within an hour.")
@@ -217,6 +222,19 @@ class MastodonAdapter(Adapter):
         self._account_id = str(_get(status, "account", "id") or "")
         return Result(remote_id=str(_get(status, "id")), remote_url=str(_get(status, "url") or ""))
 
+    def find_existing(self, post):
+        me = self._call("account_verify_credentials")
+        account_id = str(_get(me, "id") or "")
+        if not account_id:
+            return None
+        statuses = self._call("account_statuses", account_id, exclude_reblogs=True, limit=self.reconcile_window)
+        wanted = _plain_words(self.compose(post))
+        for status in statuses or []:
+            if _plain_words(html_to_text(str(_get(status, "content") or ""))) == wanted:
+                self._account_id = account_id
+                return Result(remote_id=str(_get(status, "id")), remote_url=str(_get(status, "url") or ""))
+        return None
+
     def identity(self):
         identity = super().identity()
         if self._account_id:
@@ -247,6 +265,20 @@ class MastodonAdapter(Adapter):
             manual_url=remote_url,
             status=404,
         )
+
+
+TAG_RE = regex.compile(r"<[^>]*>")
+BREAK_RE = regex.compile(r"<br\s*/?>|</p>", regex.IGNORECASE)
+
+
+def html_to_text(content):
+    """The text of a status's HTML ``content`` (links, hashtags and mentions keep their text)."""
+    return html.unescape(TAG_RE.sub("", BREAK_RE.sub("\n", content)))
+
+
+def _plain_words(text):
+    """``text`` with every run of white space as one space: Mastodon's HTML keeps no blank lines."""
+    return " ".join(text.split())
 
 
 def _get(value, *keys):

@@ -168,7 +168,7 @@ def test_post_stored_then_502_is_reconciled_not_sent_twice(
 
 
 @pytest.mark.parametrize("status", [500, 502, 504])
-def test_mastodon_stores_then_fails_and_the_same_key_gives_one_status(
+def test_mastodon_stores_then_fails_and_is_found_instead_of_posted_again(
     story, make_account, fake_networks, django_capture_on_commit_callbacks, status
 ):
     fake = fake_networks.mastodon
@@ -181,11 +181,12 @@ def test_mastodon_stores_then_fails_and_the_same_key_gives_one_status(
     assert len(fake.posts) == 1
     assert run_dispatch(dispatch.pk, now=dispatch.next_attempt_at) == State.SENT
     dispatch.refresh_from_db()
-    # Sent again with the same Idempotency-Key: Mastodon answered with the status it had made.
+    # The account's statuses were asked: the status it had made is found, not posted again.
     keys = [request.header("Idempotency-Key") for request in fake.requests_to("POST", "/api/v1/statuses")]
-    assert keys == [dispatch.idempotency_key] * 2
+    assert keys == [dispatch.idempotency_key]
+    assert fake.requests_to("GET", "/api/v1/accounts/109/statuses")
     assert list(fake.posts) == [dispatch.remote_id]
-    assert dispatch.events.filter(action="reconcile", outcome="resend").exists()
+    assert dispatch.events.filter(action="reconcile", outcome="sent").exists()
 
 
 def test_bluesky_stores_then_fails_and_is_found_instead_of_posted_again(

@@ -1,7 +1,11 @@
 """A Mastodon instance: the parts of the REST API Mastodon.py calls for posting and deleting.
 
 Shaped after https://docs.joinmastodon.org/methods/statuses/, /methods/media/, /methods/instance/
-and /methods/accounts/#verify_credentials. ``POST /api/v1/statuses`` honours ``Idempotency-Key``
+and /methods/accounts/#verify_credentials, /methods/accounts/#statuses (an account's statuses,
+newest first, ``limit`` 20 by default and at most 40, ``max_id``/``since_id``). A status's
+``content`` is HTML as Mastodon renders it (escaped text, ``<p>`` per paragraph, ``<br />`` per line,
+links as ``<a>`` with the scheme in an invisible ``<span>``); ``text`` (the plain source) is only
+returned when the status is deleted, as the documentation says. ``POST /api/v1/statuses`` honours ``Idempotency-Key``
 (a repeated key returns the status made the first time) and refuses text over
 ``max_characters`` counted as Mastodon's StatusLengthValidator does: grapheme clusters, every URL
 as 23, ``@user@domain`` as ``@user`` (422 "Text character limit of 500 exceeded").
@@ -15,6 +19,7 @@ headers with the reset time as an ISO-8601 timestamp, and no ``Retry-After``.
 """
 
 import datetime
+import html
 
 import regex
 
@@ -34,12 +39,44 @@ def status_length(text):
     return len(regex.findall(r"\X", text))
 
 
+def render_content(text):
+    """The HTML Mastodon's TextFormatter makes of a plain-text status."""
+
+    def link(match):
+        url = match.group(0)
+        scheme, _sep, rest = url.partition("://")
+        shown, hidden = rest[:30], rest[30:]
+        return (
+            f'<a href="{html.escape(url)}" target="_blank" rel="nofollow noopener" translate="no">'
+            f'<span class="invisible">{html.escape(scheme)}://</span>'
+            f'<span class="{"ellipsis" if hidden else ""}">{html.escape(shown)}</span>'
+            f'<span class="invisible">{html.escape(hidden)}</span></a>'
+        )
+
+    paragraphs = []
+    for paragraph in regex.split(r"\n{2,}", text.strip()):
+        pieces, last = [], 0
+        for match in URL.finditer(paragraph):
+            pieces.append(html.escape(paragraph[last : match.start()]))
+            pieces.append(link(match))
+            last = match.end()
+        pieces.append(html.escape(paragraph[last:]))
+        paragraphs.append("<p>" + "".join(pieces).replace("\n", "<br />") + "</p>")
+    return "".join(paragraphs)
+
+
+def shown(status):
+    """A status as the API shows it: without the plain-text source (only a delete returns it)."""
+    return {key: value for key, value in status.items() if key != "text"}
+
+
 class FakeMastodon(FakeNetwork):
     name = "mastodon"
     routes = [
         ("GET", r"/api/v1/instance/?", "instance_v1"),
         ("GET", r"/api/v2/instance/?", "instance_v2"),
         ("GET", r"/api/v1/accounts/verify_credentials", "verify_credentials"),
+        ("GET", r"/api/v1/accounts/(\w+)/statuses", "account_statuses"),
         ("POST", r"/api/v2/media", "media_post"),
         ("GET", r"/api/v1/media/(\w+)", "media_get"),
         ("POST", r"/api/v1/statuses", "status_post"),
@@ -125,6 +162,24 @@ class FakeMastodon(FakeNetwork):
     def verify_credentials(self, request):
         return self._auth(request) or (200, self.account(self._caller(request)))
 
+    def account_statuses(self, request, account_id):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        try:
+            limit = max(1, min(40, int(request.query.get("limit") or 20)))
+        except ValueError:
+            limit = 20
+        max_id, since_id = request.query.get("max_id"), request.query.get("since_id")
+        with self.lock:
+            statuses = [s for s in self.posts.values() if s["account"]["id"] == account_id]
+        statuses.sort(key=lambda s: int(s["id"]), reverse=True)
+        if max_id:
+            statuses = [s for s in statuses if int(s["id"]) < int(max_id)]
+        if since_id:
+            statuses = [s for s in statuses if int(s["id"]) > int(since_id)]
+        return 200, [shown(s) for s in statuses[:limit]]
+
     def media_post(self, request):
         denied = self._auth(request)
         if denied:
@@ -153,7 +208,7 @@ class FakeMastodon(FakeNetwork):
         key = request.header("Idempotency-Key")
         with self.lock:
             if key and (caller, key) in self.keys and self.keys[(caller, key)] in self.posts:
-                return 200, self.posts[self.keys[(caller, key)]]
+                return 200, shown(self.posts[self.keys[(caller, key)]])
             text = request.form.get("status", "")
             if status_length(text) > self.max_characters:
                 return 422, {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"}
@@ -165,7 +220,7 @@ class FakeMastodon(FakeNetwork):
                 "uri": f"{self.url}/users/zorg/statuses/{status_id}",
                 "url": f"{self.url}/@zorg/{status_id}",
                 "created_at": datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z"),
-                "content": f"<p>{text}</p>",
+                "content": render_content(text),
                 "text": text,
                 "visibility": request.form.get("visibility", "public"),
                 "language": request.form.get("language"),
@@ -175,13 +230,13 @@ class FakeMastodon(FakeNetwork):
             self.posts[status_id] = status
             if key:
                 self.keys[(caller, key)] = status_id
-        return 200, status
+        return 200, shown(status)
 
     def status_get(self, request, status_id):
         status = self.posts.get(status_id)
         if status is None:
             return 404, {"error": "Record not found"}
-        return 200, status
+        return 200, shown(status)
 
     def status_delete(self, request, status_id):
         denied = self._auth(request)
