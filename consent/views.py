@@ -287,6 +287,49 @@ def sign_view(request, token):
     )
 
 
+class LostLinkForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("The email address you signed with"), max_length=254)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def lost_withdrawal_link_view(request):
+    """ "Lost your withdrawal link?": a fresh link for every active consent, sent to the address on file.
+
+    The answer is the same whether or not the address is known, so the page reveals nothing; only the
+    mailbox on file receives a link. The old link stops working, as it may be what was lost.
+    """
+    from .models import Consent, hash_token, new_token
+
+    form = LostLinkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].strip().lower()
+        if rate_limited(request, "withdraw-lost", when_unavailable=True) or over_limit(
+            "withdraw-lost-mail", email, 3, 3600, when_unavailable=True
+        ):
+            return personal_page(request, "consent/rate_limited.html", {}, status=429)
+        for consent in Consent.objects.active().select_related("request").filter(request__signer_email__iexact=email):
+            token = new_token()
+            Consent.objects.filter(pk=consent.pk).update(withdrawal_token_hash=hash_token(token))
+            language = consent.request.language or translation.get_language()
+            with translation.override(language):
+                url = settings.BASE_URL + f"/{language}/consent/withdraw/{token}/"
+                queue_mail(
+                    _("Your new link to withdraw your consent"),
+                    _(
+                        "You asked for a new link to withdraw your consent (reference %(reference)s):\n\n%(url)s\n\n"
+                        "Earlier withdrawal links no longer work. Withdrawing never affects your care. If you did "
+                        "not ask for this, you can ignore this email."
+                    )
+                    % {"reference": consent.reference, "url": url},
+                    [consent.request.signer_email],
+                    label=f"new withdrawal link #{consent.pk}",
+                )
+            logger.info("New withdrawal link queued for consent #%s", consent.pk)
+        return personal_page(request, "consent/withdraw_lost.html", {"sent": True})
+    return personal_page(request, "consent/withdraw_lost.html", {"form": form})
+
+
 def planned_posts_by_channel(story, channel_keys):
     """``{channel key: [post]}``: the story's planned social posts, each as its network will publish it.
 

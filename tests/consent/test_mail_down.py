@@ -131,3 +131,22 @@ def test_newsletter_sign_up_with_mail_down(mail_down):
     response = Client(raise_request_exception=False).post("/en/newsletter/subscribe/", data, REMOTE_ADDR="203.0.113.9")
     assert response.status_code in (200, 302)
     assert Subscriber.objects.filter(email="reader@example.org").exists()
+
+
+def test_a_lost_withdrawal_link_is_replaced_by_mail_to_the_address_on_file(mail_down, editor, story):
+    _request, link = new_request(story, editor)
+    html = Client().post(link, SIGN).content.decode()
+    old = re.search(r'href="http://testserver(/en/consent/withdraw/[^"]+/)"', html).group(1)
+    assert "/en/consent/withdraw-link/" in html  # the receipt page says where to get a new one
+
+    mail_down.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    visitor = Client()
+    unknown = visitor.post("/en/consent/withdraw-link/", {"email": "someone@example.org"})
+    known = visitor.post("/en/consent/withdraw-link/", {"email": "Anna@Example.org"})
+    assert unknown.status_code == known.status_code == 200
+    assert unknown.content == known.content  # nothing says whether an address is known
+    assert [message.to for message in mail.outbox] == [["anna@example.org"]]
+    new = re.search(r"http://testserver(/en/consent/withdraw/\S+/)", mail.outbox[-1].body).group(1)
+    assert new != old and Client().get(old).status_code == 404
+    assert Client().post(new, {}).status_code == 200
+    assert Consent.objects.get().withdrawn_at is not None
