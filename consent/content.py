@@ -1,10 +1,18 @@
 """What a signer consents to: a canonical manifest of a story's content, and its SHA-256.
 
-The manifest holds everything the signer sees (text, images, how they are named, where they were
-treated, the themes that may reveal a diagnosis, and the social posts planned for the story) and
-nothing that does not change what is shown (block ids, slugs, tags, SEO fields, publishing dates,
-when a post goes out). Two revisions with the same manifest need no new signature; any material
-change gives a new hash, which no existing consent covers.
+The manifest holds everything any channel shows of the story: text, images (by the SHA-256 of
+their files), how the storyteller is named and the name that naming resolves to, where they were
+treated, the themes (by slug and by the name shown), the tags, the SEO title, the search
+description, the slug (it is in the address), and the social posts planned for the story. It
+leaves out what shows nothing (block ids, publishing dates, when a post goes out). Two revisions
+with the same manifest need no new signature; any material change gives a new hash, which no
+existing consent covers.
+
+Version 2 added ``seo_title``, ``search_description``, ``slug``, ``tags`` and ``theme_names``
+(the ``V2_FIELDS``). Consents signed under version 1 were migrated
+(``consent/migrations/0003_manifest_v2_cover_shown_fields``): their manifest got the v2 fields as
+they were in the signed revision, and ``signed_as`` keeps the hash the signer was shown. Such a
+consent covers the story for as long as none of those fields changes.
 """
 
 import hashlib
@@ -12,9 +20,15 @@ import json
 
 from django.utils.translation import gettext_lazy as _
 
-# Still 1: the "posts" key is only present when a story has planned posts, so the manifest (and
-# hash) of a story without any stays what it was, and existing consents keep covering it.
-MANIFEST_VERSION = 1
+# 2: the SEO title, search description, slug, tags and theme names are part of the signed content.
+# The "posts" key is only present when a story has planned posts.
+MANIFEST_VERSION = 2
+
+# The fields version 2 added; a v1 consent was migrated with their values from its signed revision.
+V2_FIELDS = ("seo_title", "search_description", "slug", "tags", "theme_names")
+
+# Not content: where a migrated manifest came from (the version and hash the signer was shown).
+PROVENANCE_KEY = "signed_as"
 
 # Labels for the fields of a manifest, used to show a signer what changed since they signed.
 FIELD_LABELS = {
@@ -27,6 +41,11 @@ FIELD_LABELS = {
     "storyteller": _("the name shown"),
     "department": _("department"),
     "themes": _("themes"),
+    "theme_names": _("the names of the themes"),
+    "tags": _("tags"),
+    "seo_title": _("the title in search engines and browser tabs"),
+    "search_description": _("the description in search engines"),
+    "slug": _("the web address"),
     "post_text": _("the text of the social media posts"),
     "post_image": _("the images of the social media posts"),
 }
@@ -148,6 +167,7 @@ def content_manifest(page):
         "storyteller": page.get_storyteller_name(),
         "department": str(page.department) if page.department_id else "",
         "themes": sorted(theme.slug for theme in page.themes.all()),
+        **shown_fields(page),
     }
     posts = _posts_entry(page, cache)
     if posts:
@@ -155,13 +175,42 @@ def content_manifest(page):
     return manifest
 
 
+def shown_fields(page):
+    """The v2 fields of ``page`` (or a revision's object): what search engines, tabs and links show."""
+    themes = []
+    for theme in page.themes.all():
+        # The name shown is the theme's translation in the story's language, where there is one.
+        localized = theme
+        if getattr(page, "locale_id", None) and getattr(theme, "locale_id", None) != page.locale_id:
+            localized = (
+                type(theme).objects.filter(translation_key=theme.translation_key, locale_id=page.locale_id).first()
+            )
+            localized = localized or theme
+        themes.append(localized.name)
+    return {
+        "seo_title": page.seo_title or "",
+        "search_description": page.search_description or "",
+        "slug": page.slug,
+        "tags": sorted([tag.name, tag.slug] for tag in page.tags.all()),
+        "theme_names": sorted(themes),
+    }
+
+
 def hash_manifest(manifest):
+    if PROVENANCE_KEY in manifest:
+        manifest = {key: value for key, value in manifest.items() if key != PROVENANCE_KEY}
     canonical = json.dumps(manifest, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def content_hash(page):
     return hash_manifest(content_manifest(page))
+
+
+def signed_hash(consent):
+    """The content hash the signer was shown (the receipt's fingerprint), also for a migrated v1 consent."""
+    provenance = (consent.content_manifest or {}).get(PROVENANCE_KEY) or {}
+    return provenance.get("content_hash") or consent.content_hash
 
 
 def _field_value(manifest, key):

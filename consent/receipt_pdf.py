@@ -4,6 +4,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from .content import signed_hash
+
 
 def _latin1(text):
     # The PDF core fonts cover Latin-1; anything else is replaced rather than failing the receipt.
@@ -31,7 +33,7 @@ def receipt_pdf(consent, channel_labels, withdraw_url):
         (_("Photos"), _("yes") if consent.allow_photos else _("no")),
         (_("Video"), _("yes") if consent.allow_video else _("no")),
         (_("Until"), formats.date_format(consent.valid_until, "DATE_FORMAT") if consent.valid_until else "-"),
-        (_("Fingerprint of the story you signed (SHA-256)"), consent.content_hash),
+        (_("Fingerprint of the story you signed (SHA-256)"), signed_hash(consent)),
         (_("Fingerprint of the consent text (SHA-256)"), consent.consent_text_hash),
     ]
     for label, value in rows:
