@@ -1,6 +1,7 @@
 """Public forms: subscribe and preferences."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -15,10 +16,27 @@ def theme_choices_queryset():
     return Theme.objects.filter(locale__language_code=language[:2]).order_by("name")
 
 
+# The largest id a database integer column holds: a larger number is no theme, not a server error.
+MAX_ID = 2**63 - 1
+
+
+class ThemeChoiceField(forms.ModelMultipleChoiceField):
+    """Ticked themes; an id that is no number or too large for the database is an invalid choice."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip()
+            if not text.isdigit() or int(text) > MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:30]}
+                )
+        return super()._check_values(value)
+
+
 class SubscribeForm(forms.Form):
     email = forms.EmailField(label=_("Your email address"), max_length=254)
     language = forms.ChoiceField(label=_("Language of the newsletter"), choices=Language.choices)
-    themes = forms.ModelMultipleChoiceField(
+    themes = ThemeChoiceField(
         label=_("Themes you are interested in"),
         queryset=Theme.objects.none(),
         required=False,
@@ -53,6 +71,7 @@ class PreferencesForm(forms.ModelForm):
         model = Subscriber
         fields = ["language", "themes"]
         widgets = {"themes": forms.CheckboxSelectMultiple}
+        field_classes = {"themes": ThemeChoiceField}
         labels = {"language": _("Language of the newsletter"), "themes": _("Themes you are interested in")}
         help_texts = {"themes": _("Leave everything unticked to receive every story.")}
 

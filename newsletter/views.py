@@ -198,7 +198,7 @@ def bounce_webhook(request):
         return JsonResponse({"error": _("Bad signature.")}, status=403)
     try:
         age = abs(time.time() - int(raw_timestamp))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or too large to compare with the clock
         age = None
     if age is None or age > WEBHOOK_TOLERANCE_SECONDS:
         return JsonResponse(
