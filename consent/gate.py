@@ -337,17 +337,3 @@ def check_save_through_parent_class(instance, update_fields):
         return False
     gate_save_through_any_class(type(instance), instance, update_fields=update_fields)
     return True
-
-
-def unpublish_aliases_before_delete(sender, instance, **kwargs):
-    """``pre_delete``: deleting a patient story turns its aliases into ordinary pages (Wagtail's
-    ``alias_of`` is ``SET_NULL``), live and covered by no consent. Take them off first."""
-    from wagtail.models import Page
-
-    if not isinstance(instance, Page) or instance.pk is None:
-        return
-    specific_class = instance.specific_class
-    if specific_class is None or not issubclass(specific_class, ConsentGatedPageMixin):
-        return
-    for alias in specific_class.objects.filter(alias_of_id=instance.pk, live=True):
-        alias.unpublish(log_action=False)

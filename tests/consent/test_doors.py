@@ -213,14 +213,21 @@ def test_the_gate_adds_no_query_to_saves_of_other_pages(make_org_story):
 # Other doors of the audit
 
 
-def test_deleting_a_story_in_the_admin_takes_its_aliases_off(client, superuser, live_story, live_alias):
-    """Wagtail's alias_of is SET_NULL: the alias of a deleted story would stay live as an ordinary page."""
+def test_deleting_a_story_in_the_admin_deletes_its_translation_alias(client, superuser, live_story, live_alias):
     alias_url = live_alias.get_url()
     client.force_login(superuser)
     response = client.post(reverse("wagtailadmin_pages:delete", args=[live_story.pk]))
     assert response.status_code == 302
     assert not PatientStoryPage.objects.filter(pk=live_story.pk).exists()
     client.logout()
+    assert client.get(alias_url).status_code == 404
+
+
+def test_deleting_a_story_in_code_takes_its_aliases_off(client, live_story, live_alias):
+    """alias_of is SET_NULL; Wagtail's pre_delete handler unpublishes the page, and with it its aliases."""
+    alias_url = live_alias.get_url()
+    reload(live_story).delete()
+    assert not reload(live_alias).live
     assert client.get(alias_url).status_code == 404
 
 
