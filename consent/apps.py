@@ -15,5 +15,12 @@ class ConsentConfig(AppConfig):
         post_migrate.connect(ensure_default_texts, sender=self, dispatch_uid="vertel_consent_texts")
         # Without a sender: permissions of consent and wagtailadmin exist only after their own post_migrate.
         post_migrate.connect(ensure_groups, dispatch_uid="vertel_consent_groups")
+        # An image file, a storyteller, a department, a theme or a tag changed: recheck the live
+        # patient stories that show it (consent.coverage).
+        from django.db.models.signals import post_save
+
+        from .coverage import on_post_save
+
+        post_save.connect(on_post_save, dispatch_uid="vertel_consent_coverage")
         # Any sender: a patient story saved as a Page or StoryPage instance (see the gate).
         pre_save.connect(gate_save_through_any_class, dispatch_uid="vertel_consent_gate_any_class")
