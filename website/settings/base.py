@@ -322,8 +322,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # urllib3 logs every request line, query string included, at DEBUG; a network that takes a
     # token in the query (Graph's debug_token) would put it in the log. Blanked, whatever the level.
-    "filters": {"url_secrets": {"()": "channels.adapters._http.RedactUrlSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "url_secrets": {"()": "channels.adapters._http.RedactUrlSecrets"},
+        # The tokens of signing, withdrawal and newsletter links, in every line (404s log the path).
+        "personal_tokens": {"()": "website.logging.RedactPersonalTokens"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
