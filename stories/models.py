@@ -21,6 +21,7 @@ from wagtail.snippets.models import register_snippet
 
 from channels.panels import StoryPageForm, syndication_panels
 from consent.gate import ConsentGatedPageMixin
+from website.page_forms import NoHiddenInitialMixin, PageForm
 
 from .blocks import StoryBodyBlock
 
@@ -188,6 +189,10 @@ def story_edit_handler(content_panels):
     )
 
 
+class StoryEditorForm(NoHiddenInitialMixin, StoryPageForm):
+    """The story editor's form, comparing ``date`` (default: today) with the page, not a hidden input."""
+
+
 class StoryPage(Page):
     """What every story has in common. Not created directly: choose a patient or organisation story.
 
@@ -232,7 +237,7 @@ class StoryPage(Page):
     )
 
     objects = StoryPageManager()
-    base_form_class = StoryPageForm
+    base_form_class = StoryEditorForm
 
     is_creatable = False
     parent_page_types = ["stories.StoryIndexPage"]
@@ -395,6 +400,7 @@ class StoryIndexPage(Page):
 
     intro = models.TextField(_("introduction"), blank=True)
 
+    base_form_class = PageForm
     parent_page_types = ["website.HomePage"]
     subpage_types = ["stories.PatientStoryPage", "stories.OrganisationStoryPage"]
     max_count_per_parent = 1

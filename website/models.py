@@ -7,12 +7,16 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Page
 from wagtail.search import index
 
+from .page_forms import PageForm
+
 
 class HomePage(Page):
     """The front page of one language: an introduction and the newest stories."""
 
     intro = models.TextField(_("introduction"), blank=True)
     featured_count = models.PositiveSmallIntegerField(_("number of newest stories shown"), default=6)
+
+    base_form_class = PageForm
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["stories.StoryIndexPage", "website.StandardPage"]
@@ -44,6 +48,8 @@ class StandardPage(Page):
     """A plain content page: about us, privacy statement, contact."""
 
     body = models.TextField(_("body"), blank=True)
+
+    base_form_class = PageForm
 
     parent_page_types = ["website.HomePage"]
     subpage_types = []
