@@ -31,6 +31,12 @@ def on_page_published(sender, instance, revision=None, alias=False, **kwargs):
     if alias or not _is_story(instance):
         return
     try:
+        from .media import restore_story_media
+
+        restore_story_media(instance)
+    except Exception:  # noqa: BLE001
+        logger.exception("Restoring the images of story %s failed.", instance.pk)
+    try:
         plan_for_publish(instance, revision)
     except Exception:  # noqa: BLE001 - the story is published; the sweep and the log show the rest
         logger.exception("Planning the posts of story %s failed.", instance.pk)
@@ -65,3 +71,13 @@ def on_consent_withdrawn(sender, consent, channels, reason, **kwargs):
         )
     except Exception:  # noqa: BLE001
         logger.exception("Queueing the removal of story %s's posts after withdrawal failed.", consent.story_id)
+    try:
+        from wagtail.models import Page
+
+        from .media import hide_story_media
+
+        page = Page.objects.filter(pk=consent.story_id).first()
+        if page is not None and not page.live:
+            hide_story_media(page)
+    except Exception:  # noqa: BLE001
+        logger.exception("Taking story %s's images off the public media storage failed.", consent.story_id)
