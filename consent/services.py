@@ -53,6 +53,8 @@ def withdraw(consent, channels=None, *, reason="withdrawn", actor="signer", ip=N
             data={"channels": wanted, "reason": reason, "complete": consent.withdrawn_at is not None},
             personal={"ip": ip, "user_agent": user_agent} if (ip or user_agent) else None,
         )
+        if reason in CASCADING_REASONS and actor != CO_SIGNER:
+            withdraw_co_consents(consent, wanted, reason=reason)
         unpublished = False
         if consent.withdrawn_at is not None:
             unpublished = take_off_website(consent)
@@ -62,6 +64,46 @@ def withdraw(consent, channels=None, *, reason="withdrawn", actor="signer", ip=N
         transaction.on_commit(lambda: announce_withdrawal(consent, withdrawn_keys, reason), robust=True)
     logger.info("Consent %s: %s withdrawn (%s); unpublished=%s", consent.reference, wanted, reason, unpublished)
     return wanted
+
+
+# A withdrawal (or erasure) by any one signer takes the story off what they withdrew, whoever else
+# signed for it: two parents, or a patient and a representative, each hold the right to say no
+# (GDPR Art. 7(3)), and a story kept up on the other's signature would ignore that no.
+CASCADING_REASONS = ("withdrawn", "erased")
+CO_SIGNER = "co-signer"
+
+
+def co_consents(consent):
+    """The other active consents of the same story: another signer's, or the same signer's earlier ones."""
+    return Consent.objects.active().filter(story_id=consent.story_id).exclude(pk=consent.pk).select_related("request")
+
+
+def withdraw_co_consents(consent, channels, *, reason):
+    """Withdraw ``channels`` from every other active consent of the story; return those consents."""
+    touched = []
+    for other in co_consents(consent):
+        if withdraw(other, channels, reason=reason, actor=CO_SIGNER):
+            touched.append(other)
+    return touched
+
+
+def other_language_consents(consent):
+    """Active consents of the same person for the story's other language versions (its translations)."""
+    story = consent.story
+    if story is None:
+        return Consent.objects.none()
+    same_person = models.Q(pk__in=[])
+    if consent.request.signer_email:
+        same_person |= models.Q(request__signer_email__iexact=consent.request.signer_email)
+    if consent.person_id:
+        same_person |= models.Q(person_id=consent.person_id)
+    return (
+        Consent.objects.active()
+        .filter(story__translation_key=story.translation_key)
+        .exclude(story_id=story.pk)
+        .filter(same_person)
+        .select_related("story", "request")
+    )
 
 
 def announce_withdrawal(consent, channels, reason):

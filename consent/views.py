@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from channels.registry import consent_channel_choices
 from website.ratelimit import client_address, over_limit
 
-from .services import find_by_withdrawal_token, withdraw
+from .services import co_consents, find_by_withdrawal_token, other_language_consents, withdraw
 from .tasks import queue_mail
 
 logger = logging.getLogger(__name__)
@@ -68,10 +68,18 @@ class WithdrawForm(forms.Form):
         help_text=gettext_lazy("Leave everything unticked to withdraw from every channel."),
     )
 
-    def __init__(self, *args, active_channels=(), **kwargs):
+    all_versions = forms.BooleanField(
+        label=gettext_lazy("Also withdraw my consent for the other language versions of this story"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args, active_channels=(), other_versions=False, **kwargs):
         super().__init__(*args, **kwargs)
         labels = channel_labels()
         self.fields["channels"].choices = [(key, labels.get(key, key)) for key in active_channels]
+        if not other_versions:
+            del self.fields["all_versions"]
 
 
 @never_cache
@@ -88,31 +96,72 @@ def withdraw_view(request, token):
     active = consent.active_channels if consent.withdrawn_at is None else []
     if not active:
         return personal_page(request, "consent/withdraw_done.html", {"consent": consent, "already": True})
-    form = WithdrawForm(request.POST if request.method == "POST" else None, active_channels=active)
+    other_versions = list(other_language_consents(consent))
+    co_signed = co_consents(consent).exclude(request__signer_email__iexact=consent.request.signer_email).exists()
+    form = WithdrawForm(
+        request.POST if request.method == "POST" else None,
+        active_channels=active,
+        other_versions=bool(other_versions),
+    )
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["channels"] or None
-        withdrawn = withdraw(
-            consent,
-            chosen,
-            reason="withdrawn",
-            actor="signer",
-            ip=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
-        )
+        evidence = {"ip": client_ip(request), "user_agent": request.META.get("HTTP_USER_AGENT", "")[:500]}
+        co_signers = [other for other in co_consents(consent) if other.request.signer_email]
+        withdrawn = withdraw(consent, chosen, reason="withdrawn", actor="signer", **evidence)
         consent.refresh_from_db()
         notify_withdrawal(consent, withdrawn)
+        notify_co_signers(consent, co_signers)
+        versions_withdrawn = []
+        if form.cleaned_data.get("all_versions"):
+            for other in other_versions:
+                # Every channel of the other version: "my story in every language" is one no.
+                keys = withdraw(other, None, reason="withdrawn", actor="signer", **evidence)
+                if keys:
+                    other.refresh_from_db()
+                    notify_withdrawal(other, keys)
+                    versions_withdrawn.append(other)
         labels = channel_labels()
         return personal_page(
             request,
             "consent/withdraw_done.html",
-            {"consent": consent, "withdrawn": [labels.get(key, key) for key in withdrawn]},
+            {
+                "consent": consent,
+                "withdrawn": [labels.get(key, key) for key in withdrawn],
+                "versions_withdrawn": versions_withdrawn,
+            },
         )
     labels = channel_labels()
     return personal_page(
         request,
         "consent/withdraw.html",
-        {"consent": consent, "form": form, "active": [labels.get(key, key) for key in active]},
+        {
+            "consent": consent,
+            "form": form,
+            "active": [labels.get(key, key) for key in active],
+            "other_versions": other_versions,
+            "co_signed": co_signed,
+        },
     )
+
+
+def notify_co_signers(consent, co_signers):
+    """Tell every other signer of the story that it came down because someone else withdrew."""
+    for other in co_signers:
+        if other.request.signer_email.lower() == consent.request.signer_email.lower():
+            continue  # the same person's earlier consent: their own confirmation says it all
+        with translation.override(other.request.language or translation.get_language()):
+            queue_mail(
+                _("A story you gave consent for has been taken down"),
+                _(
+                    "Another person who signed for the story with your consent (reference %(reference)s) has "
+                    "withdrawn their consent. We have therefore taken the story off the same channels for you "
+                    "too. If you would like it published again, the care organisation will ask everyone who "
+                    "signed for a new signature.\n\nThis never affects your care."
+                )
+                % {"reference": other.reference},
+                [other.request.signer_email],
+                label=f"co-signer notice #{other.pk}",
+            )
 
 
 def notify_withdrawal(consent, withdrawn):
