@@ -282,6 +282,10 @@ def routes(site):
             st.fixed_dictionaries({"token": st.one_of(st.just(site["withdraw"]), path_tokens)}),
             form_fields,
         ),
+        "consent:withdraw_lost": (
+            nothing,
+            st.fixed_dictionaries({}, optional={"email": st.one_of(st.just("anna@example.org"), junk)}),
+        ),
         "newsletter:subscribe": (nothing, form_fields),
         "newsletter:subscribe_quick": (nothing, form_fields),
         "newsletter:confirm": (
