@@ -86,7 +86,10 @@ def _pages_using(instance):
         from wagtail.models import Page, ReferenceIndex
 
         page_type = ContentType.objects.get_for_model(Page)
-        ids = ReferenceIndex.get_references_to(instance).filter(base_content_type=page_type).values("object_id")
+        # ReferenceIndex.object_id is a string column (it holds any model's key); PostgreSQL
+        # will not compare it with an integer key, so the ids are converted here.
+        refs = ReferenceIndex.get_references_to(instance).filter(base_content_type=page_type)
+        ids = [int(object_id) for object_id in refs.values_list("object_id", flat=True) if object_id.isdigit()]
         for page in Page.objects.filter(pk__in=ids, live=True).specific():
             if page.pk not in pages and any(isinstance(page, model) for model in gated_page_models()):
                 pages[page.pk] = page
