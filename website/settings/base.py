@@ -261,6 +261,8 @@ WAGTAIL_SITE_NAME = os.environ.get("SITE_NAME", "Vertel")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"bmp": "jpeg", "webp": "webp", "avif": "avif"}
+# Decodes each uploaded image fully: a damaged or truncated file gets a form error, not a 500 later.
+WAGTAILIMAGES_IMAGE_FORM_BASE = "website.image_forms.VertelImageForm"
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 # An edit during moderation sends the story back through consent and approval.
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
