@@ -4,7 +4,8 @@ The organisation carries the burden of proof (GDPR Art. 7(1)), so a signature re
 signed (the consent text version and its hash, the story revision and the hash of its content),
 who signed as whom, the choices made, and how the signer was verified. Personal details live on
 ``ConsentRequest`` and ``Consent`` rows, which erasure blanks; the append-only, hash-chained
-``ConsentEvent`` log holds only digests of them, so the chain stays verifiable after erasure.
+``ConsentEvent`` log holds only keyed digests of them (``EvidenceKey``, destroyed on erasure), so the
+chain stays verifiable after erasure and the digests can no longer be tied to the person.
 """
 
 import hashlib
@@ -285,8 +286,10 @@ class ConsentEvent(models.Model):
 
     Each entry's hash covers its own fields and the previous entry's hash, so an edited, deleted
     or reordered row is detectable (``manage.py verify_consent_log``). Entries hold no personal
-    data in clear: ``personal_digest`` is the SHA-256 of the personal details that the consent and
-    request rows hold, so erasing those rows leaves the chain intact.
+    data in clear: ``personal_digest`` is a keyed digest (HMAC-SHA256) of the personal details that
+    the consent and request rows hold, made with the request's ``EvidenceKey``; erasure blanks those
+    rows and destroys the key, so the digest can no longer be confirmed against a guess, while the
+    chain, which covers the stored digest string, stays intact. See ``consent.evidence``.
     """
 
     class Kind(models.TextChoices):
@@ -318,7 +321,9 @@ class ConsentEvent(models.Model):
     consent_id = models.BigIntegerField(null=True, editable=False, db_index=True)
     actor = models.CharField(max_length=100, blank=True, editable=False)
     data = models.JSONField(default=dict, editable=False)
-    personal_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # "hmac1:<hex>" (the request's key), "hmacs1:<hex>" (the site key) or, before migration 0005,
+    # a bare SHA-256 hex digest.
+    personal_digest = models.CharField(max_length=80, blank=True, editable=False)
     previous_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)
 
@@ -338,6 +343,31 @@ class ConsentEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Consent events are append-only.")
+
+
+class EvidenceKey(models.Model):
+    """The secret key of one consent request's evidence digests, destroyed when the person is erased.
+
+    The digests of personal details in the evidence log are HMAC-SHA256 under this key, so whoever
+    holds the log cannot confirm a guessed name or address by hashing it. The key is stored sealed
+    with a key derived from ``SECRET_KEY`` (``consent.evidence.seal_key``) and never logged. Erasure
+    deletes the row: from then on nobody can recompute a digest, yet every entry and the chain stay
+    as they were written.
+    """
+
+    request = models.OneToOneField(ConsentRequest, on_delete=models.CASCADE, related_name="evidence_key")
+    sealed_key = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("evidence key")
+        verbose_name_plural = _("evidence keys")
+
+    def __str__(self):
+        return f"evidence key of request #{self.request_id}"
+
+    def __repr__(self):
+        return f"<EvidenceKey request={self.request_id}>"
 
 
 class ConsentChainHead(models.Model):

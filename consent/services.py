@@ -10,7 +10,7 @@ import logging
 from django.db import models, transaction
 from django.utils import timezone
 
-from .evidence import record_event
+from .evidence import destroy_keys, record_event
 from .models import Channel, Consent, ConsentEvent
 from .signals import consent_withdrawn
 
@@ -416,7 +416,8 @@ def erase_person(person, *, actor):
 
     What stays: the consent and request rows with their dates, channels, hashes and reference
     codes (the fact of consent), and the evidence log, which only ever held digests of personal
-    data, so ``verify_consent_log`` still passes.
+    data, so ``verify_consent_log`` still passes. The requests' evidence keys are destroyed, so
+    those digests can no longer be confirmed against a guess of who the person was.
     """
     from .models import ConsentRequest
 
@@ -436,14 +437,23 @@ def erase_person(person, *, actor):
             content_manifest={"erased": True},
             erased_at=now,
         )
-        ConsentRequest.objects.filter(
+        requests = ConsentRequest.objects.filter(
             models.Q(person=person) | models.Q(pk__in=[consent.request_id for consent in consents])
-        ).update(signer_name="", signer_email="", otp_hash="", content_manifest={"erased": True}, erased_at=now)
+        )
+        request_ids = list(requests.values_list("pk", flat=True))
+        requests.update(signer_name="", signer_email="", otp_hash="", content_manifest={"erased": True}, erased_at=now)
         anonymise_person(person)
+        # Without its key no digest of the person's details in the log can be confirmed any more.
+        keys_destroyed = destroy_keys(request_ids)
         record_event(
             ConsentEvent.Kind.ERASED,
             actor=actor,
-            data={"person_id": person.pk, "consents": [consent.pk for consent in consents]},
+            data={
+                "person_id": person.pk,
+                "consents": [consent.pk for consent in consents],
+                "requests": sorted(request_ids),
+                "evidence_keys_destroyed": keys_destroyed,
+            },
         )
     logger.info("Person #%s erased by %s (%s consents)", person.pk, actor, len(consents))
     return consents
