@@ -183,16 +183,46 @@ def notify_withdrawal(consent, withdrawn):
                 [request.signer_email],
                 label=f"withdrawal confirmation #{consent.pk}",
             )
-    recipients = {getattr(request.created_by, "email", ""), settings.VERTEL["CONSENT_OFFICER_EMAIL"]}
-    staff = sorted(address for address in recipients if address)
-    if staff:
-        queue_mail(
-            f"Consent withdrawn: {consent.reference}",
-            f"The consent with reference {consent.reference} for story #{consent.story_id} was withdrawn "
-            f"for: {', '.join(withdrawn)}. The story was taken off those channels.",
-            staff,
-            label=f"withdrawal notice #{consent.pk}",
-        )
+    for address, language in _staff_recipients(request):
+        with translation.override(language):
+            queue_mail(
+                *_staff_withdrawal_notice(consent, withdrawn, labels),
+                [address],
+                label=f"withdrawal notice #{consent.pk}",
+            )
+
+
+def _staff_recipients(request):
+    """The editor who asked (in their admin language) and the consent officer (the site's language)."""
+    recipients = {}
+    officer = settings.VERTEL["CONSENT_OFFICER_EMAIL"]
+    if officer:
+        recipients[officer] = settings.LANGUAGE_CODE
+    editor = request.created_by
+    if editor is not None and editor.email:
+        profile = getattr(editor, "wagtail_userprofile", None)
+        preferred = profile.get_preferred_language() if profile else settings.LANGUAGE_CODE
+        recipients[editor.email] = preferred or settings.LANGUAGE_CODE
+    return sorted(recipients.items())
+
+
+def _staff_withdrawal_notice(consent, withdrawn, labels):
+    """Subject and body of the notice to staff: the story by its title, the channels in words, a link."""
+    from django.urls import reverse
+
+    story = consent.story
+    title = story.title if story is not None else _("(story deleted)")
+    channels_text = ", ".join(str(labels.get(key, key)) for key in withdrawn)
+    link = (
+        settings.WAGTAILADMIN_BASE_URL + reverse("wagtailadmin_pages:edit", args=[consent.story_id]) if story else ""
+    )
+    subject = _("Consent withdrawn: %(title)s") % {"title": title}
+    body = _(
+        "The consent with reference %(reference)s for the story “%(title)s” was withdrawn for: "
+        "%(channels)s.\n\nThe story was taken off these channels. Nothing needs to be done unless the "
+        "evidence log reports a removal that failed.\n\n%(link)s"
+    ) % {"reference": consent.reference, "title": title, "channels": channels_text, "link": link}
+    return subject, body.rstrip()
 
 
 # Signing -------------------------------------------------------------------------------------

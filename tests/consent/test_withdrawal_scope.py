@@ -110,3 +110,29 @@ def test_the_other_language_stays_when_the_signer_unticks_it(
         client.post(f"/nl/consent/withdraw/{token}/", {})
     assert not reload(dutch).live
     assert reload(english).live
+
+
+def test_staff_are_told_in_their_language_with_the_story_title_and_a_link(
+    client, two_parents, django_capture_on_commit_callbacks, settings, django_user_model
+):
+    from wagtail.users.models import UserProfile
+
+    story, first, second, token = two_parents
+    settings.VERTEL = {**settings.VERTEL, "CONSENT_OFFICER_EMAIL": "privacy@example.org"}
+    editor = django_user_model.objects.create_user("redacteur", email="redacteur@example.org", password="x")
+    profile = UserProfile.get_for_user(editor)
+    profile.preferred_language = "nl"
+    profile.save()
+    first.request.created_by = editor
+    first.request.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/en/consent/withdraw/{token}/", {})
+
+    to_editor = next(message for message in mail.outbox if message.to == ["redacteur@example.org"])
+    assert to_editor.subject == "Toestemming ingetrokken: Onze dochter op de kinderafdeling"
+    assert f"http://testserver/admin/pages/{story.pk}/edit/" in to_editor.body
+    assert "Onze website, Onze e-mailnieuwsbrief." in to_editor.body  # channels in words, not keys
+    to_officer = next(message for message in mail.outbox if message.to == ["privacy@example.org"])
+    assert "Onze dochter op de kinderafdeling" in to_officer.subject
+    assert str(first.reference) in to_officer.body
