@@ -98,6 +98,7 @@ class ImportForm(forms.Form):
     MAX_BYTES = 10 * 1024 * 1024
 
     def clean(self):
+        """Only what is quick: size, encoding and the header. The rows are checked by the import task."""
         cleaned = super().clean()
         upload = cleaned.get("file")
         if upload is None:
@@ -108,12 +109,45 @@ class ImportForm(forms.Form):
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationError(_("The file is not UTF-8 text; save it as CSV (UTF-8).")) from None
-        cleaned["rows"], cleaned["row_errors"] = parse_import(
-            text, cleaned.get("declared_source", ""), cleaned.get("declared_date")
-        )
-        if not cleaned["rows"] and not cleaned["row_errors"]:
-            raise ValidationError(_("The file contains no addresses."))
+        problem = check_header(text)
+        if problem:
+            raise ValidationError(problem)
+        cleaned["text"] = text
         return cleaned
+
+
+def _reader(text):
+    sample = text[:2048]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return csv.DictReader(io.StringIO(text), dialect=dialect)
+
+
+def _headers(reader):
+    """The lower-cased column names, or a sentence saying why line 1 cannot be read."""
+    try:
+        return [name.strip().lower() for name in (reader.fieldnames or [])], None
+    except csv.Error as error:
+        return None, _("Line 1: this line cannot be read as CSV (%(error)s).") % {"error": error}
+
+
+def check_header(text):
+    """What is wrong with the file's header (or its lack of rows), or None; reads no more than two lines."""
+    reader = _reader(text)
+    headers, problem = _headers(reader)
+    if problem:
+        return problem
+    if "email" not in headers:
+        return _("Line 1: the file needs a column named “email”.")
+    try:
+        next(reader)
+    except StopIteration:
+        return _("The file contains no addresses.")
+    except csv.Error:
+        pass  # a bad second line is reported with its line number by the import
+    return None
 
 
 def _parse_moment(value):
@@ -130,19 +164,19 @@ def _parse_moment(value):
 
 def parse_import(text, declared_source, declared_date):
     """Return (rows, errors); errors are sentences starting with the file's line number."""
-    sample = text[:2048]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    try:
-        headers = [name.strip().lower() for name in (reader.fieldnames or [])]
-    except csv.Error as error:
-        return [], [_("Line 1: this line cannot be read as CSV (%(error)s).") % {"error": error}]
+    rows, errors = parse_import_lines(text, declared_source, declared_date)
+    return rows, [message for _line, message in errors]
+
+
+def parse_import_lines(text, declared_source, declared_date):
+    """Return (rows, errors); each error is (line number, sentence starting with that number)."""
+    reader = _reader(text)
+    headers, problem = _headers(reader)
+    if problem:
+        return [], [(1, problem)]
     reader.fieldnames = headers
     if "email" not in headers:
-        return [], [_("Line 1: the file needs a column named “email”.")]
+        return [], [(1, _("Line 1: the file needs a column named “email”."))]
     rows, errors, seen = [], [], {}
     line = 1
     while True:
@@ -154,39 +188,52 @@ def parse_import(text, declared_source, declared_date):
             # A field longer than the csv module's limit, a stray quote, a NUL byte: the reader
             # cannot say where the next line starts, so reading stops here (nothing is imported anyway).
             errors.append(
-                _("Line %(line)s: this line cannot be read as CSV (%(error)s); the rest of the file was not read.")
-                % {"line": line + 1, "error": error}
+                (
+                    line + 1,
+                    _("Line %(line)s: this line cannot be read as CSV (%(error)s); the rest of the file was not read.")
+                    % {"line": line + 1, "error": error},
+                )
             )
             break
         line = reader.line_num
         email = (row.get("email") or "").strip().lower()
         if not email:
-            errors.append(_("Line %(line)s: the email address is empty.") % {"line": line})
+            errors.append((line, _("Line %(line)s: the email address is empty.") % {"line": line}))
             continue
         if len(email) > MAX_EMAIL_LENGTH:
             errors.append(
-                _("Line %(line)s: the email address is longer than %(max)s characters.")
-                % {"line": line, "max": MAX_EMAIL_LENGTH}
+                (
+                    line,
+                    _("Line %(line)s: the email address is longer than %(max)s characters.")
+                    % {"line": line, "max": MAX_EMAIL_LENGTH},
+                )
             )
             continue
         try:
             validate_email(email)
         except ValidationError:
             errors.append(
-                _("Line %(line)s: “%(value)s” is not a valid email address.") % {"line": line, "value": email}
+                (line, _("Line %(line)s: “%(value)s” is not a valid email address.") % {"line": line, "value": email})
             )
             continue
         if email in seen:
             errors.append(
-                _("Line %(line)s: %(value)s already appears on line %(first)s.")
-                % {"line": line, "value": email, "first": seen[email]}
+                (
+                    line,
+                    _("Line %(line)s: %(value)s already appears on line %(first)s.")
+                    % {"line": line, "value": email, "first": seen[email]},
+                )
             )
             continue
         seen[email] = line
         language = (row.get("language") or "nl").strip().lower() or "nl"
         if language not in ("nl", "en"):
             errors.append(
-                _("Line %(line)s: language must be nl or en, not “%(value)s”.") % {"line": line, "value": language}
+                (
+                    line,
+                    _("Line %(line)s: language must be nl or en, not “%(value)s”.")
+                    % {"line": line, "value": language},
+                )
             )
             continue
         source = (row.get("opt_in_source") or "").strip() or declared_source.strip()
@@ -195,7 +242,11 @@ def parse_import(text, declared_source, declared_date):
             moment = _parse_moment(raw_date)
             if moment is None:
                 errors.append(
-                    _("Line %(line)s: “%(value)s” is not a date (use YYYY-MM-DD).") % {"line": line, "value": raw_date}
+                    (
+                        line,
+                        _("Line %(line)s: “%(value)s” is not a date (use YYYY-MM-DD).")
+                        % {"line": line, "value": raw_date},
+                    )
                 )
                 continue
         elif declared_date:
@@ -204,12 +255,17 @@ def parse_import(text, declared_source, declared_date):
             moment = None
         if not source or moment is None:
             errors.append(
-                _("Line %(line)s: no documented opt-in (give opt_in_source and opted_in_at, or declare them below).")
-                % {"line": line}
+                (
+                    line,
+                    _(
+                        "Line %(line)s: no documented opt-in (give opt_in_source and opted_in_at, or declare them below)."  # noqa: E501
+                    )
+                    % {"line": line},
+                )
             )
             continue
         if moment > timezone.now():
-            errors.append(_("Line %(line)s: the opt-in date lies in the future.") % {"line": line})
+            errors.append((line, _("Line %(line)s: the opt-in date lies in the future.") % {"line": line}))
             continue
         rows.append({"line": line, "email": email, "language": language, "source": source[:300], "at": moment})
     return rows, errors

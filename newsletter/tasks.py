@@ -9,3 +9,11 @@ from .sending import send_issue_now
 def send_issue(issue_id):
     """Send an issue to its recipients, or resume sending it; safe to run twice (see ``sending``)."""
     return send_issue_now(issue_id)
+
+
+@task()
+def import_subscribers(import_id):
+    """Import (or resume importing) an uploaded subscriber CSV; safe to run twice (see ``imports``)."""
+    from .imports import run_import
+
+    return run_import(import_id)

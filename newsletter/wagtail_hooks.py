@@ -146,6 +146,13 @@ def register_newsletter_viewsets():
 def newsletter_admin_urls():
     return [
         path("newsletter/import/", admin_views.import_subscribers, name="newsletter_import"),
+        path("newsletter/import/<int:pk>/", admin_views.import_progress_page, name="newsletter_import_progress"),
+        path(
+            "newsletter/import/<int:pk>/progress/",
+            admin_views.import_progress_json,
+            name="newsletter_import_progress_json",
+        ),
+        path("newsletter/import/<int:pk>/resume/", admin_views.import_resume, name="newsletter_import_resume"),
         path("newsletter/issues/from-recent/", admin_views.issue_from_recent, name="newsletter_from_recent"),
         path("newsletter/issues/<int:pk>/send/", admin_views.issue_send_page, name="newsletter_issue_send"),
         path("newsletter/issues/<int:pk>/send/test/", admin_views.issue_send_test, name="newsletter_issue_test"),

@@ -60,6 +60,10 @@ def test_gate_refuses_a_story_without_newsletter_consent(client, newsletter_edit
 # Every newsletter view of the admin, with the methods it answers; "{issue}" and "{subscriber}" are filled in.
 ADMIN_VIEWS = [
     ("newsletter_import", "/admin/newsletter/import/", ["get", "post"]),
+    # Refused before the import is looked up, so any id will do.
+    ("newsletter_import_progress", "/admin/newsletter/import/1/", ["get"]),
+    ("newsletter_import_progress_json", "/admin/newsletter/import/1/progress/", ["get"]),
+    ("newsletter_import_resume", "/admin/newsletter/import/1/resume/", ["post"]),
     ("newsletter_from_recent", "/admin/newsletter/issues/from-recent/", ["get", "post"]),
     ("newsletter_issue_send", "/admin/newsletter/issues/{issue}/send/", ["get"]),
     ("newsletter_issue_test", "/admin/newsletter/issues/{issue}/send/test/", ["post"]),
