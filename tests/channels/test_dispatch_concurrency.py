@@ -11,7 +11,7 @@ from channels.models import Dispatch
 from .dispatch_support import *  # noqa: F403  (fixtures)
 from .dispatch_support import add_plan, publish
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture(autouse=True)

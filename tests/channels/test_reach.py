@@ -115,7 +115,7 @@ def test_story_page_carries_its_id_for_the_beacon(client, make_org_story):
     assert "connect-src 'self'" in response["Content-Security-Policy"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency needs PostgreSQL")
 def test_concurrent_reads_are_all_counted(make_org_story):
     story = make_org_story()

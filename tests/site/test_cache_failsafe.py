@@ -91,7 +91,7 @@ def live_patient_story(make_patient_story, django_capture_on_commit_callbacks):
     return story, consent, token
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_withdrawal_goes_through_when_the_page_cache_is_down(
     broken_page_cache, home, live_patient_story, withdrawn_signals, mailoutbox
 ):

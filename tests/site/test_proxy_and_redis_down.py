@@ -248,7 +248,7 @@ def _local_caches_after(settings):
     }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_public_pages_signing_and_withdrawal_work_while_redis_is_down(
     home, story_index, make_org_story, live_patient_story, signing_link, redis_down, caplog
 ):
@@ -324,7 +324,7 @@ def flaky_page_cache(settings):
     FlakyCache.down = False
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_story_withdrawn_while_the_cache_was_down_is_not_served_from_it_when_it_is_back(
     flaky_page_cache, home, live_patient_story
 ):
