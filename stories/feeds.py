@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import JsonResponse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ def feed_stories():
 
 class StoriesFeed(Feed):
     feed_type = Rss201rev2Feed
+    url_name = "stories:feed_rss"
 
     def title(self):
         return _("Stories from %(site)s") % {"site": settings.WAGTAIL_SITE_NAME}
@@ -36,7 +38,8 @@ class StoriesFeed(Feed):
         return f"{settings.BASE_URL}/{translation.get_language()}/"
 
     def feed_url(self):
-        return None
+        # On BASE_URL: without it Django's Feed takes the request's host (``get_current_site``).
+        return f"{settings.BASE_URL}{reverse(self.url_name)}"
 
     def items(self):
         return feed_stories()
@@ -67,6 +70,7 @@ class StoriesFeed(Feed):
 
 class StoriesAtomFeed(StoriesFeed):
     feed_type = Atom1Feed
+    url_name = "stories:feed_atom"
     subtitle = StoriesFeed.description
 
 
