@@ -13,12 +13,14 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.admin.widgets import HeaderButton
 
 from stories.models import PatientStoryPage, Person
 
 from .evidence import record_event, verify_chain
 from .forms import RequestConsentForm
 from .models import Consent, ConsentEvent, ConsentRequest
+from .panels import naming_label
 from .services import create_request, erase_person, resend, revoke, send_request_email, signing_url
 
 
@@ -59,7 +61,9 @@ def request_consent(request, page_id):
             "consent/admin/printable_link.html",
             {"story": story, "consent_request": consent_request, "url": url, "qr": qr_svg(url)},
         )
-    return TemplateResponse(request, "consent/admin/request_form.html", {"story": story, "form": form})
+    context = {"story": story, "form": form}
+    context.update(admin_header(_("Request consent"), story, subtitle=story.get_admin_display_title()))
+    return TemplateResponse(request, "consent/admin/request_form.html", context)
 
 
 def forbidden():
@@ -83,10 +87,45 @@ def request_list(request):
         if not story.permissions_for_user(request.user).can_edit():
             return forbidden()
         requests = requests.filter(story=story)
+    else:
+        story = None
     requests = requests.select_related("consent")
     page = Paginator(requests, 50).get_page(request.GET.get("p"))
     visible = [item for item in page if item.story and item.story.permissions_for_user(request.user).can_edit()]
-    return TemplateResponse(request, "consent/admin/request_list.html", {"requests": visible, "page": page})
+    drafts = {}
+    for item in visible:
+        consent = getattr(item, "consent", None)
+        if consent is not None and consent.is_active and item.story_id not in drafts:
+            drafts[item.story_id] = item.story.get_latest_revision_as_object()
+        # The signed naming is offered only while the story's draft uses another one.
+        item.naming_to_apply = (
+            naming_label(consent.naming)
+            if consent is not None and consent.is_active and drafts[item.story_id].naming != consent.naming
+            else None
+        )
+    title = _("Consent requests")
+    context = {"requests": visible, "page": page, "story": story}
+    context.update(admin_header(title, story, subtitle=story.get_admin_display_title() if story else ""))
+    return TemplateResponse(request, "consent/admin/request_list.html", context)
+
+
+def admin_header(title, story=None, subtitle=""):
+    """Context for Wagtail's own header (``wagtailadmin/generic/base.html``): title, breadcrumbs, back link."""
+    breadcrumbs = [{"url": reverse("wagtailadmin_home"), "label": _("Home")}]
+    buttons = []
+    if story is not None:
+        edit_url = reverse("wagtailadmin_pages:edit", args=[story.pk])
+        breadcrumbs.append({"url": edit_url, "label": story.get_admin_display_title()})
+        buttons.append(HeaderButton(_("Back to the story"), edit_url, icon_name="arrow-left", priority=10))
+    breadcrumbs.append({"url": "", "label": title})
+    return {
+        "page_title": title,
+        "page_subtitle": subtitle,
+        "header_title": f"{title}: {subtitle}" if subtitle else title,
+        "header_icon": "list-ul",
+        "breadcrumbs_items": breadcrumbs,
+        "header_buttons": buttons,
+    }
 
 
 @require_POST

@@ -6,6 +6,7 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from channels.registry import consent_channel_choices
@@ -19,6 +20,15 @@ def _age_on(birth_date, day):
     if (day.month, day.day) < (birth_date.month, birth_date.day):
         years -= 1
     return years
+
+
+def planned_account_keys(story):
+    """The channel keys (``account:<id>``) of the planned posts in ``story``'s latest revision."""
+    if story is None or not story.pk:
+        return set()
+    draft = story.get_latest_revision_as_object()
+    plans = getattr(draft, "post_plans", None)
+    return {plan.channel_key for plan in plans.all()} if plans is not None else set()
 
 
 class RequestConsentForm(forms.Form):
@@ -45,7 +55,25 @@ class RequestConsentForm(forms.Form):
     def __init__(self, *args, story=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.story = story
-        self.fields["proposed_channels"].choices = consent_channel_choices()
+        self.fields["proposed_channels"].choices = self.channel_choices()
+
+    def channel_choices(self):
+        """Every channel, each account without a planned post for this story saying so beside it.
+
+        The signer sees the planned posts when signing; on an account this story has no planned
+        post for, a consent alone posts nothing.
+        """
+        planned = planned_account_keys(self.story)
+        choices = []
+        for key, label in consent_channel_choices():
+            if key.startswith("account:") and key not in planned:
+                label = format_html(
+                    '{} <span class="help" data-no-planned-post>{}</span>',
+                    label,
+                    _("No planned post: nothing will be posted here."),
+                )
+            choices.append((key, label))
+        return choices
 
     def clean(self):
         data = super().clean()
@@ -106,7 +134,13 @@ class SignForm(forms.Form):
         offered = dict(consent_channel_choices())
         proposed = [key for key in consent_request.proposed_channels if key in offered] or list(offered)
         self.fields["channels"].choices = [(key, offered[key]) for key in proposed]
-        if consent_request.signer_role != SignerRole.PATIENT:
+        if consent_request.signer_role == SignerRole.PATIENT:
+            # A patient signing for themself is not asked their date of birth: the editor chose
+            # them as the signer, and a date on file still stops a minor (see ``clean``).
+            del self.fields["patient_birth_date"]
+        else:
+            # Someone signing for the patient gives the patient's date of birth: it decides whether
+            # a representative may sign (a minor needs a parent or guardian) and is kept as evidence.
             self.fields["patient_birth_date"].required = True
             self.fields["relation"].required = True
 

@@ -46,5 +46,19 @@ def warn_about_changes_since_signing(request, page):
         return None
     _consent, error = check_consent(specific.get_latest_revision_as_object())
     if error is not None and error.reason in ("changed", "no_photos", "no_video"):
-        messages.warning(request, error.messages[0])
+        from .panels import signed_naming_offer
+
+        offer = signed_naming_offer(specific) if error.reason == "changed" else None
+        if offer is not None and offer.only_difference:
+            # The signer chose another naming than the page shows; applying it is the next step.
+            messages.warning(
+                request,
+                _(
+                    "The signer chose to be named as “%(naming)s”, the story still uses another naming: "
+                    "apply the signed naming (no new signature is needed)."
+                )
+                % {"naming": offer.label},
+            )
+        else:
+            messages.warning(request, error.messages[0])
     return None

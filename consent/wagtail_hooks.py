@@ -1,13 +1,16 @@
 """Admin integration of the consent app. The publishing gate's hooks live in ``gate_hooks``."""
 
+from django.apps import apps
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.action_menu import SubmitForModerationMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
 from . import admin_views, gate_hooks  # noqa: F401
-from .panels import ConsentOverviewPanel
+from .gate import ConsentGatedPageMixin, is_covered
+from .panels import ConsentOverviewPanel, story_consent_buttons
 from .viewsets import consent_text_viewset
 
 
@@ -44,21 +47,69 @@ def consent_evidence_menu_item():
 
 @hooks.register("register_page_header_buttons")
 def request_consent_button(page, user, view_name, next_url=None):
-    from stories.models import PatientStoryPage
+    # The page editor shows these as visible header buttons (see the ``consent_page_header_actions``
+    # tag in its header template); elsewhere, e.g. the page explorer, they stay in the "…" menu.
+    if view_name == "edit":
+        return []
+    return story_consent_buttons(page, user, Button)
 
-    if page.specific_class is PatientStoryPage and page.permissions_for_user(user).can_edit():
-        yield Button(
-            _("Request consent"),
-            reverse("consent_request", args=[page.pk]),
-            icon_name="mail",
-            priority=12,
-        )
-        yield Button(
-            _("Consent requests"),
-            reverse("consent_requests") + f"?story={page.pk}",
-            icon_name="list-ul",
-            priority=13,
-        )
+
+class NamedWorkflowSubmitMenuItem(SubmitForModerationMenuItem):
+    """ "Submit to <workflow>" naming the workflow the new page starts, not its parent's.
+
+    On the create form Wagtail names the parent page's workflow, but submitting starts the new
+    page's own (``ConsentGatedPageMixin.get_workflow``: the patient story workflow).
+    """
+
+    def __init__(self, page_class, order):
+        super().__init__(order=order)
+        self.page_class = page_class
+
+    def get_context_data(self, parent_context):
+        if parent_context.get("view") == "create":
+            parent_context = {**parent_context, "parent_page": self.page_class()}
+        return super().get_context_data(parent_context)
+
+
+def _gated_page_class(request, context):
+    """The page class of the create or edit form, when it is consent-gated; else ``None``."""
+    if context.get("view") == "create":
+        match = request.resolver_match
+        if match is None or "content_type_app_name" not in match.kwargs:
+            return None
+        try:
+            page_class = apps.get_model(match.kwargs["content_type_app_name"], match.kwargs["content_type_model_name"])
+        except LookupError:
+            return None
+    elif context.get("page") is not None:
+        page_class = context["page"].specific_class
+    else:
+        return None
+    return page_class if page_class is not None and issubclass(page_class, ConsentGatedPageMixin) else None
+
+
+@hooks.register("construct_page_action_menu")
+def consent_gated_action_menu(menu_items, request, context):
+    """No Publish the gate would refuse, and a Submit that names the workflow that will run.
+
+    A new patient story has no consent, so publishing it from the create form is always refused;
+    on the edit form Publish stays only while a consent covers the latest revision.
+    """
+    page_class = _gated_page_class(request, context)
+    if page_class is None:
+        return
+    view = context.get("view")
+    if view == "create" or (
+        view == "edit" and not is_covered(context["page"].specific.get_latest_revision_as_object())
+    ):
+        menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
+    if view == "create":
+        menu_items[:] = [
+            NamedWorkflowSubmitMenuItem(page_class, order=item.order)
+            if isinstance(item, SubmitForModerationMenuItem)
+            else item
+            for item in menu_items
+        ]
 
 
 @hooks.register("construct_homepage_panels")
