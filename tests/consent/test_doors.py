@@ -272,3 +272,42 @@ def test_revert_to_an_older_revision_and_publish_is_refused_when_not_covered(cli
     assert not reload(live_story).permissions_for_user(superuser).can_publish()
     with pytest.raises(ConsentRequired):
         old.publish()
+
+
+# Bulk actions: "Publish" on a selection, and on a section with its drafts below it
+
+
+def bulk_publish_url(*pages):
+    url = reverse("wagtail_bulk_action", args=("wagtailcore", "page", "publish"))
+    return url + "?" + "&".join(f"id={page.pk}" for page in pages)
+
+
+def test_bulk_publish_of_an_uncovered_story_publishes_nothing(client, superuser, story):
+    client.force_login(superuser)
+    confirm = client.get(bulk_publish_url(story))
+    # The confirmation lists the story among the pages the editor may not publish.
+    assert confirm.status_code == 200
+    assert [item["item"].pk for item in confirm.context["items_with_no_access"]] == [story.pk]
+    assert confirm.context["items"] == []
+    response = client.post(bulk_publish_url(story), {"include_descendants": ""})
+    assert response.status_code in (200, 302)
+    assert not reload(story).live
+
+
+def test_bulk_publish_of_the_section_with_its_drafts_leaves_an_uncovered_story_a_draft(
+    client, superuser, story, story_index, make_org_story
+):
+    organisation_story = make_org_story(title="Achter de schermen", publish=False)
+    client.force_login(superuser)
+    response = client.post(bulk_publish_url(story_index), {"include_descendants": "on"})
+    assert response.status_code == 302
+    assert Page.objects.get(pk=organisation_story.pk).live  # the section's other drafts went live
+    assert not reload(story).live
+
+
+def test_bulk_publish_of_a_covered_story_publishes_it(client, superuser, story, make_consent):
+    make_consent(story)
+    client.force_login(superuser)
+    response = client.post(bulk_publish_url(story), {"include_descendants": ""})
+    assert response.status_code == 302
+    assert reload(story).live
