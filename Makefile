@@ -27,11 +27,12 @@ run: install
 test: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) $(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run --settings=website.settings.test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-test
-	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) $(VENV)/bin/lint-imports --no-cache
 
 messages: $(PY)
 	cd $(CURDIR) && $(PY) manage.py makemessages -l nl --no-obsolete --ignore=.venv --ignore=tests --ignore=test-artifacts && $(PY) manage.py compilemessages --ignore=.venv
