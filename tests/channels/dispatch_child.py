@@ -23,7 +23,7 @@ def main():
     # The crash tests cannot wait five minutes for a SENDING row to go stale.
     settings.VERTEL["DISPATCH_STALE_SENDING_SECONDS"] = float(os.environ.get("DISPATCH_STALE_SECONDS", "300"))
     settings.VERTEL["DISPATCH_LOST_TASK_SECONDS"] = float(os.environ.get("DISPATCH_STALE_SECONDS", "300"))
-    from tests.channels.dispatch_support import register_testnet
+    from devtools.loopback.testnet import register_testnet
 
     register_testnet()
     command, args = sys.argv[1], sys.argv[2:]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from .dispatch_support import ScriptedNetwork, register_testnet, serve
+from devtools.loopback.testnet import ScriptedNetwork, register_testnet, serve
 
 ROOT = Path(settings.BASE_DIR)
 CHILD = ROOT / "tests" / "channels" / "dispatch_child.py"

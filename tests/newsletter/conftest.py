@@ -61,7 +61,7 @@ def consented_story(make_patient_story):
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on a free loopback port; Django's SMTP backend points at it."""
-    from .smtp import start_server
+    from devtools.loopback.smtp import start_server
 
     controller, collector = start_server()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

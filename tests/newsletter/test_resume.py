@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from .smtp import start_server
+from devtools.loopback.smtp import start_server
 
 SUBSCRIBERS = 40
 KILL_AFTER = 15

@@ -9,5 +9,7 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 VERTEL["CREDENTIALS_KEY"] = (  # noqa: F405
     VERTEL["CREDENTIALS_KEY"] or "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM="  # noqa: F405
 )
+# Benchmarks and loopback fakes (channels_benchmark, newsletter_benchmark): never in base or production.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
 # Templates change while developing: serve pages fresh unless VERTEL_PAGE_CACHE=1.
 PAGE_CACHE_ENABLED = env_bool("VERTEL_PAGE_CACHE", False)

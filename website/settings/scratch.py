@@ -1,4 +1,4 @@
-"""Settings for a scratch database: the newsletter benchmark and the crash-and-resume tests.
+"""Settings for a scratch database: the newsletter benchmark and the tests that crash and resume sending.
 
 Never point these at real data: they refuse to load unless ``DATABASE_URL`` names a scratch
 database, that is an SQLite file in the temporary directory outside this checkout (a checkout

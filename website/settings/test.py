@@ -5,6 +5,8 @@ import os
 from .base import *  # noqa: F403
 
 DEBUG = False
+# Benchmarks and loopback fakes (channels_benchmark, newsletter_benchmark): never in base or production.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
 SECRET_KEY = "test-key-not-secret-but-long-enough-for-django-checks-0123456789"  # noqa: S105
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

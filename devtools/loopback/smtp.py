@@ -1,7 +1,16 @@
-"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for tests and the benchmark."""
+"""Real SMTP servers on loopback (aiosmtpd): one that keeps what it receives, for the tests, and one
+that only counts, for the newsletter benchmark.
+
+``aiosmtpd`` is a test requirement (``requirements-test.txt``), imported only when a server starts.
+The counting server runs in a process of its own (so it does not share the sender's GIL)::
+
+    python -m devtools.loopback.smtp PORT    # prints "ready"; on SIGTERM, the count and the bytes
+"""
 
 import asyncio
+import signal
 import socket
+import sys
 import threading
 import time
 from email import message_from_bytes, policy
@@ -69,3 +78,41 @@ def start_server(handler=None, port=None):
     controller = Controller(handler, hostname="127.0.0.1", port=port or free_port())
     controller.start()
     return controller, handler
+
+
+class CountingHandler:
+    """aiosmtpd handler: accepts every message and counts it and its bytes, keeping nothing."""
+
+    def __init__(self):
+        self.count = 0
+        self.bytes = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        self.bytes += len(envelope.original_content)
+        return "250 OK"
+
+
+def run_sink(port):
+    """An SMTP server that accepts and counts; prints the count and the bytes received when terminated (SIGTERM)."""
+    from aiosmtpd.controller import Controller
+
+    handler = CountingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+
+    def stop(*args):
+        controller.stop()
+        print(handler.count, handler.bytes, flush=True)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while True:
+        signal.pause()
+
+
+if __name__ == "__main__":
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    run_sink(int(sys.argv[1]))

@@ -16,7 +16,8 @@ withdrawal to the last removal, and the workers' peak memory (maximum resident s
 Publishing also queues Wagtail's own reference-index and search-index tasks; the benchmark drops
 them from its scratch queue so the figures are those of dispatch and retraction alone.
 
-Run it from a checkout: the loopback networks are the test suite's (``tests/channels``).
+The loopback networks are ``devtools.loopback.testnet`` (the dispatch tests' network), started by
+``devtools.loopback.benchmark_networks``; the consents are built as rows by ``devtools.consent``.
 """
 
 import contextlib
@@ -34,6 +35,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from devtools.loopback import benchmark_networks
 
 STEPS = ("setup", "worker", "withdraw", "report")
 
@@ -72,11 +75,6 @@ class Command(BaseCommand):
             return self.run_child(options["child"], Path(options["state"]))
         if options["stories"] < 1 or not 1 <= options["channels"] <= 20 or options["workers"] < 1:
             raise CommandError("Use at least one story, one to twenty channels and at least one worker.")
-        try:
-            from tests.channels import benchmark_networks
-        except ImportError:
-            raise CommandError("Run the benchmark from a checkout: it needs the loopback networks in tests/.")
-
         scratch = Path(tempfile.mkdtemp(prefix="vertel-bench-"))
         database = Path(options["database"]) if options["database"] else scratch / "bench.sqlite3"
         if database.exists():
@@ -193,8 +191,6 @@ class Command(BaseCommand):
         if "vertel-bench-" not in str(state_file) and not os.environ.get("VERTEL_BENCHMARK_ANY_STATE"):
             raise CommandError("The benchmark's steps run only against its scratch database.")
         state = json.loads(state_file.read_text())
-        from tests.channels import benchmark_networks
-
         benchmark_networks.register_adapters()
         result = getattr(self, f"step_{step}")(state)
         self.stdout.write(json.dumps(result, default=str))
@@ -204,8 +200,8 @@ class Command(BaseCommand):
         from wagtail.models import Locale, Page, Site
 
         from channels.models import ChannelAccount, Dispatch, PostPlan
+        from devtools.consent import build_consent
         from stories.models import PatientStoryPage, Person, StoryIndexPage
-        from tests.consent.gate_fixtures import build_consent
         from website.models import HomePage
 
         locale = Locale.objects.get_or_create(language_code="nl")[0]

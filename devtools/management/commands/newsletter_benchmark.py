@@ -61,7 +61,7 @@ class Command(BaseCommand):
             raise CommandError("The inner steps run only with website.settings.scratch.")
 
     def inner_seed(self, options):
-        from newsletter.benchmark import seed
+        from devtools.newsletter import seed
 
         self._check_scratch()
         issue = seed(options["subscribers"], stories=options["stories"])
@@ -122,7 +122,7 @@ class Command(BaseCommand):
                 ).splitlines()[-1]
             )
             sink = subprocess.Popen(
-                [sys.executable, "-m", "newsletter.benchmark", str(port)],
+                [sys.executable, "-m", "devtools.loopback.smtp", str(port)],
                 env=env,
                 cwd=settings.BASE_DIR,
                 stdout=subprocess.PIPE,

@@ -3,7 +3,7 @@ reached by its worker processes over HTTP through the adapters."""
 
 from dataclasses import dataclass, field
 
-from .dispatch_support import ScriptedNetwork, register_testnet, serve
+from .testnet import ScriptedNetwork, register_testnet, serve
 
 
 @dataclass

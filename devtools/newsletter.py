@@ -1,11 +1,8 @@
-"""Tools of the newsletter benchmark and crash tests: seeding a scratch database, a counting SMTP sink.
+"""Seeding a scratch database for the newsletter benchmark and crash tests.
 
-Run only inside a scratch database (see ``website.settings.scratch``).
+Run only inside a scratch database (see ``website.settings.scratch``). The counting SMTP server
+the benchmark sends to is ``devtools.loopback.smtp``.
 """
-
-import asyncio
-import signal
-import sys
 
 SEED_CHUNK = 5000
 
@@ -22,11 +19,10 @@ def seed(count, language="nl", stories=4):
     from django.db import transaction
     from django.utils import timezone
 
+    from newsletter.models import IssueItem, NewsletterIssue, Subscriber, derive_link_token, hash_token
+    from newsletter.rendering import consent_problem
     from stories.demo.seed import Seeder
     from stories.models import StoryPage
-
-    from .models import IssueItem, NewsletterIssue, Subscriber, derive_link_token, hash_token
-    from .rendering import consent_problem
 
     now = timezone.now()
     created = 0
@@ -69,39 +65,3 @@ def seed(count, language="nl", stories=4):
     for order, story in enumerate(chosen):
         IssueItem.objects.create(issue=issue, story=story, sort_order=order)
     return issue
-
-
-class CountingHandler:
-    def __init__(self):
-        self.count = 0
-        self.bytes = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.count += 1
-        self.bytes += len(envelope.original_content)
-        return "250 OK"
-
-
-def run_sink(port):
-    """An SMTP server that accepts and counts; prints the count and the bytes received when terminated (SIGTERM)."""
-    from aiosmtpd.controller import Controller
-
-    handler = CountingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    print("ready", flush=True)
-
-    def stop(*args):
-        controller.stop()
-        print(handler.count, handler.bytes, flush=True)
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while True:
-        signal.pause()
-
-
-if __name__ == "__main__":
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    run_sink(int(sys.argv[1]))
