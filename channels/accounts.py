@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from website.schedule import periodic
+from core.schedule import periodic
 
 from .adapters.base import AuthError, ChannelError, TokenExpired
 from .crypto import CredentialsUnreadable

@@ -2,7 +2,7 @@
 
 import logging
 
-from website.schedule import periodic
+from core.schedule import periodic
 
 from .dispatch import sweep
 from .retraction import sweep_missed_removals, sweep_retractions

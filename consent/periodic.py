@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from website.schedule import periodic
+from core.schedule import periodic
 
 from .evidence import record_event
 from .models import Consent, ConsentEvent

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from channels.registry import consent_channel_choices
-from website.ratelimit import client_address, over_limit
+from core.ratelimit import client_address, over_limit
 
 from .services import co_consents, find_by_withdrawal_token, other_language_consents, withdraw
 from .tasks import queue_mail

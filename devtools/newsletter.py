@@ -21,8 +21,8 @@ def seed(count, language="nl", stories=4):
 
     from newsletter.models import IssueItem, NewsletterIssue, Subscriber, derive_link_token, hash_token
     from newsletter.rendering import consent_problem
-    from stories.demo.seed import Seeder
     from stories.models import StoryPage
+    from website.demo.seed import Seeder
 
     now = timezone.now()
     created = 0

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from website.schedule import periodic
+from core.schedule import periodic
 
 from .models import Delivery, NewsletterIssue
 from .sending import lease_seconds

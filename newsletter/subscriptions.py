@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from consent.tasks import queue_mail
-from website.ratelimit import over_limit
+from core.ratelimit import over_limit
 
 from .models import Subscriber, hash_token
 

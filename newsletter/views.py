@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from website.ratelimit import client_address, over_limit
+from core.ratelimit import client_address, over_limit
 
 from . import subscriptions
 from .forms import PreferencesForm, SubscribeForm

@@ -21,7 +21,7 @@ from wagtail.snippets.models import register_snippet
 
 from channels.panels import StoryPageForm, syndication_panels
 from consent.gate import ConsentGatedPageMixin
-from website.page_forms import NoHiddenInitialMixin, PageForm
+from core.page_forms import NoHiddenInitialMixin, PageForm
 
 from .blocks import StoryBodyBlock
 

@@ -14,7 +14,7 @@ and a patient's withdrawal included. Here a failing read is a miss and a failing
 with a warning at most once a minute that names the operation, never a key or a value.
 
 ``incr`` (and ``decr``) still raise: a counter that cannot count must not pass for one that has
-just started, so the rate limiter (``website.ratelimit``) sees the outage and picks its safe side.
+just started, so the rate limiter (``core.ratelimit``) sees the outage and picks its safe side.
 
 The page cache ("pages") is not fail-safe: ``website.cache`` handles its failures itself, and a purge
 that fails must be known to have failed (see ``settle_owed_purge`` there).

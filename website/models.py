@@ -7,7 +7,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Page
 from wagtail.search import index
 
-from .page_forms import PageForm
+from core.page_forms import PageForm
 
 
 class HomePage(Page):

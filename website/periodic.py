@@ -1,6 +1,6 @@
 """The site's periodic job: a page-cache purge that failed during an outage is paid once the cache is back."""
 
-from .schedule import periodic
+from core.schedule import periodic
 
 
 @periodic("page-cache-owed-purge")

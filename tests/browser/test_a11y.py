@@ -161,8 +161,8 @@ def test_consent_pages_have_no_violations(demo, visitor, live_server, language, 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_signing_form_variants_have_no_violations(demo, visitor, live_server, language, mailoutbox):
     from consent.models import Consent, SignerRole
+    from core.ratelimit import over_limit
     from stories.models import PatientStoryPage
-    from website.ratelimit import over_limit
 
     base = f"{live_server.url}/{language}/consent"
     found = {}
@@ -197,8 +197,8 @@ def test_signing_form_variants_have_no_violations(demo, visitor, live_server, la
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_newsletter_personal_pages_have_no_violations(demo, visitor, live_server, language):
+    from core.ratelimit import over_limit
     from newsletter.models import Subscriber
-    from website.ratelimit import over_limit
 
     subscriber = Subscriber(email="lezer@example.org", language=language, status=Subscriber.Status.CONFIRMED)
     subscriber.save()

@@ -380,7 +380,7 @@ def test_blocked_post_is_sent_after_retry_when_consent_now_covers(
 
 
 def test_run_schedule_runs_the_channels_sweep():
-    from website.schedule import periodic_jobs
+    from core.schedule import periodic_jobs
 
     assert dict(periodic_jobs())["channels-dispatch"] is dispatch_sweep
 

@@ -51,8 +51,8 @@ from wagtail.models import Collection, Locale, Page
 from channels.models import ChannelAccount, PostPlan
 from consent.content import MANIFEST_VERSION, content_hash, content_manifest, hash_manifest
 from consent.models import Consent
-from stories.demo.content import STORIES
 from stories.models import Department, Naming, PatientStoryPage, Person, Theme
+from website.demo.content import STORIES
 
 pytestmark = pytest.mark.django_db
 

@@ -23,9 +23,10 @@ from django.utils import timezone
 
 from consent.content import content_hash
 from consent.models import Consent, ConsentRequest, hash_token, new_token
+from core import ratelimit
+from core.ratelimit import client_address
 from tests.consent.gate_fixtures import build_consent
-from website import cache_backends, ratelimit
-from website.ratelimit import client_address
+from website import cache_backends
 
 PROXY = "127.0.0.1"
 PATIENT = "198.51.100.77"
@@ -345,8 +346,8 @@ def test_a_story_withdrawn_while_the_cache_was_down_is_not_served_from_it_when_i
 
 
 def test_the_periodic_job_pays_a_purge_owed_since_an_outage(flaky_page_cache, make_org_story):
+    from core.schedule import periodic_jobs
     from website.cache import _purge_owed
-    from website.schedule import periodic_jobs
 
     story = make_org_story(title="Nieuwe scanner")
     for _visit in range(2):

@@ -2,7 +2,7 @@
 
 from django.core.cache import cache
 
-from website.ratelimit import over_limit
+from core.ratelimit import over_limit
 
 
 def test_counts_per_scope_and_client_and_refuses_past_the_limit():

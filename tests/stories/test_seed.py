@@ -47,7 +47,7 @@ def test_seed_demo_is_complete_and_idempotent(client):
 def test_seed_demo_failure_is_a_sentence(monkeypatch):
     from django.core.management.base import CommandError
 
-    from stories.demo import seed
+    from website.demo import seed
 
     def broken(self):
         raise RuntimeError("disk full")

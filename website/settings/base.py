@@ -32,7 +32,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 
 # The reverse proxies in front of the site (addresses or networks, e.g. "127.0.0.1,::1"; none by
 # default). Only a request from one of them has its client address read from X-Forwarded-For
-# (website/ratelimit.py); everyone else's header is ignored.
+# (core/ratelimit.py); everyone else's header is ignored.
 VERTEL_TRUSTED_PROXIES = env_list("VERTEL_TRUSTED_PROXIES")
 for _proxy in VERTEL_TRUSTED_PROXIES:
     try:

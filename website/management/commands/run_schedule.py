@@ -8,7 +8,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from website.schedule import periodic_jobs
+from core.schedule import periodic_jobs
 
 
 class Command(BaseCommand):

@@ -4,6 +4,8 @@ Apps register a callable with ``@periodic("name")``; each job must be idempotent
 should enqueue tasks for heavy work.
 """
 
+from django.utils.module_loading import autodiscover_modules
+
 _JOBS = {}
 
 
@@ -16,13 +18,10 @@ def periodic(name):
 
 
 def periodic_jobs():
-    from django.apps import apps
+    """Every registered job as ``(name, callable)``, sorted by name.
 
-    # Importing each app's ``periodic`` module registers its jobs.
-    for config in apps.get_app_configs():
-        try:
-            __import__(f"{config.name}.periodic")
-        except ModuleNotFoundError as error:
-            if error.name != f"{config.name}.periodic":
-                raise
+    Importing each installed app's ``periodic`` module registers its jobs (Django's autodiscovery,
+    as for ``admin.py``). An app without one is skipped; an error inside one is raised.
+    """
+    autodiscover_modules("periodic")
     return sorted(_JOBS.items())

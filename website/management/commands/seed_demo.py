@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stories.demo.seed import Seeder
+from website.demo.seed import Seeder
 from website.public_address import sync_default_site
 
 

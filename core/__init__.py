@@ -1,0 +1,7 @@
+"""The bottom layer: shared vocabulary and infrastructure, without models.
+
+It imports nothing of the project (only Django and Wagtail), so every app may import it: the periodic
+schedule (``core.schedule``), the rate limit and the client's address (``core.ratelimit``) and the
+base form of the page editors (``core.page_forms``). It is a plain package, not an installed app: it
+has no models, templates, translations, periodic jobs or other modules that Django discovers per app.
+"""
