@@ -5,7 +5,9 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from core.schedule import periodic
 
@@ -55,15 +57,40 @@ def warn_before_expiry(now=None):
             }
         )
         if recipients:
-            send_mail(
-                f"Consent {consent.reference} ends on {timezone.localtime(consent.valid_until):%d-%m-%Y}",
-                f"The consent for story #{consent.story_id} ({consent.request.story_title}) ends on "
-                f"{timezone.localtime(consent.valid_until):%d-%m-%Y}. After that date the story is taken off every "
-                "channel automatically. Ask for a new signature in time if it should stay.",
-                None,
-                recipients,
-            )
+            try:
+                send_expiry_warning(consent, recipients)
+            except Exception:  # noqa: BLE001 - one mail server hiccup must not stop the other warnings
+                logger.exception("Consent %s: the expiry warning could not be sent; it is tried again.", consent.pk)
+                continue
         Consent.objects.filter(pk=consent.pk).update(expiry_warning_sent_at=now)
         record_event(ConsentEvent.Kind.EXPIRY_WARNED, consent=consent, actor="system")
         count += 1
     return count
+
+
+def send_expiry_warning(consent, recipients):
+    """The staff warning that a consent ends soon, in the site's language, without personal data.
+
+    It names the consent's reference and the story's id and admin link, not the story's title or the
+    signer: mail passes through servers the organisation does not control.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        ends = timezone.localtime(consent.valid_until).strftime("%d-%m-%Y")
+        values = {
+            "reference": consent.reference,
+            "id": consent.story_id,
+            "date": ends,
+            "url": settings.BASE_URL.rstrip("/") + reverse("wagtailadmin_pages:edit", args=[consent.story_id])
+            if consent.story_id
+            else settings.BASE_URL,
+        }
+        subject = gettext("Consent %(reference)s ends on %(date)s") % values
+        body = (
+            gettext(
+                "The consent %(reference)s for the patient story with id %(id)s ends on %(date)s. After that date "
+                "the story is taken off every channel automatically. Ask for a new signature in time if it should "
+                "stay.\n\n%(url)s"
+            )
+            % values
+        )
+    send_mail(subject, body, None, recipients)

@@ -62,3 +62,45 @@ def test_run_schedule_once_runs_the_consent_jobs(live_story, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: real_now() + datetime.timedelta(days=11))
     call_command("run_schedule", "--once")
     assert not PatientStoryPage.objects.get(pk=story.pk).live
+
+
+def test_the_warning_is_in_the_sites_language_with_a_link_and_no_personal_data(live_story, settings):
+    story, consent = live_story
+    settings.BASE_URL = "https://verhalen.example.org"
+    settings.LANGUAGE_CODE = "nl"  # a new installation's language (the consent tests read English)
+    warn_before_expiry()
+    message = mail.outbox[-1]
+    ends = timezone.localtime(consent.valid_until).strftime("%d-%m-%Y")
+    assert message.subject == f"Toestemming {consent.reference} eindigt op {ends}"
+    assert "automatisch van elk kanaal gehaald" in message.body
+    assert f"https://verhalen.example.org/admin/pages/{story.pk}/edit/" in message.body
+    assert story.title not in message.body + message.subject
+    assert consent.request.signer_name not in message.body + message.subject
+    assert consent.signer_typed_name not in message.body + message.subject
+
+
+def test_a_mail_failure_leaves_the_warning_due_and_goes_on_with_the_others(
+    live_story, make_patient_story, monkeypatch
+):
+    _story, first = live_story
+    second_story = make_patient_story(title="Ander verhaal")
+    second = build_consent(second_story, channels=("website",), valid_until=first.valid_until)
+    second.request.created_by = first.request.created_by
+    second.request.save()
+    from consent import periodic
+
+    real_send = periodic.send_mail
+
+    def send(subject, body, sender, recipients):
+        if first.reference in subject:
+            raise ConnectionRefusedError("mail server down")
+        return real_send(subject, body, sender, recipients)
+
+    monkeypatch.setattr(periodic, "send_mail", send)
+    assert warn_before_expiry() == 1
+    assert [second.reference in message.subject for message in mail.outbox] == [True]
+    first.refresh_from_db()
+    assert first.expiry_warning_sent_at is None  # tried again on the next run
+    monkeypatch.setattr(periodic, "send_mail", real_send)
+    assert warn_before_expiry() == 1
+    assert first.reference in mail.outbox[-1].subject
