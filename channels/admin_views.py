@@ -29,6 +29,9 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.views.reports import ReportView
 from wagtail.models import Page, Revision
 
+from consent.gate import ConsentGatedPageMixin
+
+from .mixins import syndicated_page_models
 from .models import ChannelAccount, Dispatch, PostPlan
 from .viewsets import failed_queryset, local_datetime, org_zone
 
@@ -251,11 +254,15 @@ def mark_sent(request, pk):
 
 
 def _story_types():
-    from stories.models import OrganisationStoryPage, PatientStoryPage
-
+    """The calendar's story types and their page models: the syndicated pages an editor creates,
+    consent-gated (patient stories) or not (organisation stories)."""
+    models = [model for model in syndicated_page_models() if model.is_creatable]
     return {
-        "patient": (PatientStoryPage, _("Patient stories")),
-        "organisation": (OrganisationStoryPage, _("Organisation stories")),
+        "patient": ([model for model in models if issubclass(model, ConsentGatedPageMixin)], _("Patient stories")),
+        "organisation": (
+            [model for model in models if not issubclass(model, ConsentGatedPageMixin)],
+            _("Organisation stories"),
+        ),
     }
 
 
@@ -314,17 +321,19 @@ def calendar_view(request):
         dispatches = dispatches.filter(account_id=int(account_id))
         plans = plans.filter(account_id=int(account_id))
     if story_type in types:
-        content_type = ContentType.objects.get_for_model(types[story_type][0])
-        dispatches = dispatches.filter(page__content_type=content_type)
-        plans = plans.filter(page__content_type=content_type)
-    story_content_types = ContentType.objects.get_for_models(*[model for model, _label in types.values()])
+        content_types = list(ContentType.objects.get_for_models(*types[story_type][0]).values())
+        dispatches = dispatches.filter(page__content_type__in=content_types)
+        plans = plans.filter(page__content_type__in=content_types)
+    story_content_types = ContentType.objects.get_for_models(
+        *[model for models, _label in types.values() for model in models]
+    )
     scheduled = Revision.objects.filter(
         approved_go_live_at__gte=start,
         approved_go_live_at__lt=end,
         content_type__in=list(story_content_types.values()),
     ).only("pk", "object_id", "object_str", "content", "approved_go_live_at")
     if story_type in types:
-        scheduled = scheduled.filter(content_type=story_content_types[types[story_type][0]])
+        scheduled = scheduled.filter(content_type__in=[story_content_types[model] for model in types[story_type][0]])
     if state:
         dispatches = dispatches.filter(state=state)
         if state != Dispatch.State.PLANNED:
@@ -412,7 +421,7 @@ def calendar_view(request):
         "columns": columns,
         "accounts": accounts,
         "states": Dispatch.State.choices,
-        "story_types": [(key, label) for key, (_model, label) in types.items()],
+        "story_types": [(key, label) for key, (_models, label) in types.items()],
         "selected": {"channel": account_id, "state": state, "type": story_type},
         "previous_url": _month_url(previous_month, query),
         "next_url": _month_url(next_month, query),

@@ -43,6 +43,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consent.gate import ConsentGatedPageMixin
+
 from . import notify
 from .adapters.base import (
     AuthError,
@@ -51,6 +53,7 @@ from .adapters.base import (
     PermanentError,
     TransientError,
 )
+from .mixins import SyndicatedPageMixin
 from .models import ChannelAccount, ChannelRemoval, Dispatch, DispatchEvent, PostPlan
 
 logger = logging.getLogger(__name__)
@@ -111,9 +114,8 @@ def version_hash(page):
     body) stands in for it.
     """
     from consent.content import content_hash
-    from stories.models import PatientStoryPage
 
-    if isinstance(page, PatientStoryPage):
+    if isinstance(page, ConsentGatedPageMixin):
         return content_hash(page)
     body = json.loads(json.dumps(list(page.body.get_prep_value()), default=str))
     for block in body:
@@ -132,9 +134,8 @@ def version_hash(page):
 def consent_problem(page, channel_key, digest):
     """Why ``page`` may not go out on ``channel_key`` in version ``digest``, or "" when it may."""
     from consent.models import Consent
-    from stories.models import PatientStoryPage
 
-    if not isinstance(page, PatientStoryPage):
+    if not isinstance(page, ConsentGatedPageMixin):
         return ""
     if Consent.objects.valid_for(page, channel_key, content_hash=digest):
         return ""
@@ -155,9 +156,7 @@ def photos_allowed(page, channel_key, digest):
     Organisation stories: always. Patient stories: only when every consent that covers the channel
     and this content version allows photos (one signer's "no photos" is not outvoted by another's).
     """
-    from stories.models import PatientStoryPage
-
-    if not isinstance(page, PatientStoryPage):
+    if not isinstance(page, ConsentGatedPageMixin):
         return True
     covering = _covering_consents(page, channel_key, digest)
     return bool(covering) and all(consent.allow_photos for consent in covering)
@@ -236,14 +235,12 @@ def plan_for_publish(page, revision=None, *, now=None):
     the earlier post records the decision. Unsent dispatches of an older version are cancelled and
     replaced.
     """
-    from stories.models import PatientStoryPage, StoryPage
-
     page = page.specific
-    if not isinstance(page, StoryPage) or not page.live or page.alias_of_id:
+    if not isinstance(page, SyndicatedPageMixin) or not page.live or page.alias_of_id:
         return []
     now = now or timezone.now()
     digest = version_hash(page)
-    is_patient = isinstance(page, PatientStoryPage)
+    is_patient = isinstance(page, ConsentGatedPageMixin)
     missed_before = now - datetime.timedelta(hours=setting("DISPATCH_MISSED_AFTER_HOURS"))
     revision_id = revision.pk if revision is not None else page.live_revision_id
 

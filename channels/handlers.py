@@ -10,6 +10,7 @@ story is gone or whose consent no longer covers it.
 import logging
 
 from .dispatch import plan_for_publish
+from .mixins import SyndicatedPageMixin
 from .retraction import retract_story
 
 logger = logging.getLogger(__name__)
@@ -18,13 +19,11 @@ logger = logging.getLogger(__name__)
 def _is_story(instance):
     from wagtail.models import Page
 
-    from stories.models import StoryPage
-
-    if isinstance(instance, StoryPage):
+    if isinstance(instance, SyndicatedPageMixin):
         return True
     # Deleting a page tree hands receivers base ``Page`` objects too.
     specific_class = instance.specific_class if isinstance(instance, Page) else None
-    return specific_class is not None and issubclass(specific_class, StoryPage)
+    return specific_class is not None and issubclass(specific_class, SyndicatedPageMixin)
 
 
 def on_page_published(sender, instance, revision=None, alias=False, **kwargs):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from . import adapters
 from .adapters.base import Media, Post
 from .links import link_for_account
+from .mixins import is_consent_gated
 
 # Reasons a channel cannot be planned. Those in BLOCKING refuse the save; the others let the
 # editor draft the plan, which waits until the consent covers the channel.
@@ -60,9 +61,8 @@ class Availability:
 
 
 def is_patient_story(page):
-    from stories.models import PatientStoryPage
-
-    return isinstance(page, PatientStoryPage) or getattr(page, "specific_class", None) is PatientStoryPage
+    """True when a consent must cover ``page`` (a consent-gated page: a patient story)."""
+    return is_consent_gated(page)
 
 
 def account_state_problem(account, now=None):

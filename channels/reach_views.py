@@ -14,6 +14,7 @@ from wagtail.models import Page
 from wagtail.permissions import policy_registry
 
 from . import reach
+from .mixins import SyndicatedPageMixin
 from .models import ReachCount
 
 MAX_ID_LENGTH = 12
@@ -34,13 +35,14 @@ def reach_beacon(request):
     Anything else is ignored with the same empty answer, so the beacon cannot be used to probe
     which pages exist; malformed input gets 400. No cookie, no session, nothing about the reader.
     """
-    from stories.models import StoryPage
-
     page_id = (request.POST.get("page") or "").strip()
     source = (request.POST.get("source") or "").strip().lower()
     if not page_id.isdigit() or len(page_id) > MAX_ID_LENGTH or not source or len(source) > 50:
         return _no_store(HttpResponse(status=400))
-    if source in reach.known_sources() and StoryPage.objects.live().public().filter(pk=int(page_id)).exists():
+    if (
+        source in reach.known_sources()
+        and Page.objects.type(SyndicatedPageMixin).live().public().filter(pk=int(page_id)).exists()
+    ):
         reach.record_read(int(page_id), source)
     return _no_store(HttpResponse(status=204))
 

@@ -16,6 +16,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets import Button
 
 from . import admin_views
+from .mixins import SyndicatedPageMixin
 from .viewsets import channel_account_viewset, dispatch_viewset
 
 ACCOUNT_PERMS = [
@@ -161,9 +162,7 @@ def account_warning_message(accounts):
 @hooks.register("before_edit_page")
 def warn_about_accounts_on_story(request, page):
     """On a story's edit view: which accounts expire soon or have expired (posts to them fail)."""
-    from stories.models import StoryPage
-
-    if request.method != "GET" or not isinstance(page, StoryPage):
+    if request.method != "GET" or not isinstance(page, SyndicatedPageMixin):
         return None
     from .accounts import accounts_needing_attention
 
@@ -178,9 +177,7 @@ def warn_about_accounts_on_story(request, page):
 
 @hooks.register("register_page_header_buttons")
 def remove_everywhere_button(page, user, view_name, next_url=None):
-    from stories.models import StoryPage
-
-    if not issubclass(page.specific_class or type(page), StoryPage):
+    if not issubclass(page.specific_class or type(page), SyndicatedPageMixin):
         return
     if not admin_views.may_remove_everywhere(user, page):
         return

@@ -19,6 +19,7 @@ from wagtail.models import Orderable, Page, PageManager, PageQuerySet, Translata
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from channels.mixins import SyndicatedPageMixin
 from channels.panels import StoryPageForm, syndication_panels
 from consent.gate import ConsentGatedPageMixin
 from core.page_forms import NoHiddenInitialMixin, PageForm
@@ -193,7 +194,7 @@ class StoryEditorForm(NoHiddenInitialMixin, StoryPageForm):
     """The story editor's form, comparing ``date`` (default: today) with the page, not a hidden input."""
 
 
-class StoryPage(Page):
+class StoryPage(SyndicatedPageMixin, Page):
     """What every story has in common. Not created directly: choose a patient or organisation story.
 
     The shared fields live on one table so the index, search and feeds can list both story types
