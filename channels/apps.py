@@ -14,7 +14,8 @@ class ChannelsConfig(AppConfig):
 
         from consent.signals import consent_withdrawn
 
-        from . import handlers
+        # ``consent_hooks`` registers the answers to consent's hooks (channel choices, post previews).
+        from . import consent_hooks, handlers  # noqa: F401
 
         # Importing ``accounts`` registers its periodic job (``channels-accounts``).
         from .accounts import ensure_groups

@@ -1,5 +1,7 @@
 """The channel registry: which channels exist, for consent forms, plans and dispatch.
 
+Consent gets the choices through its ``vertel_consent_channel_choices`` hook (``channels.consent_hooks``).
+
 Channel keys: ``website``, ``newsletter``, and ``account:<pk>`` for each configured social or
 webhook account. A consent may also cover the ``social`` group, meaning every social account.
 """

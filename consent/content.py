@@ -114,6 +114,24 @@ def _body_entry(page, cache=None):
     }
 
 
+def effective_text(text, summary, title=""):
+    """What a planned post says: its own text, else the story's summary, else the title.
+
+    The manifest (``planned_posts``) records this text, so a change to what a post will say needs
+    a new signature. The channels app sends posts by this same rule (``channels.plan``).
+    """
+    return (text or "").strip() or (summary or "").strip() or (title or "").strip()
+
+
+def effective_image(image, image_alt, hero_image, hero_image_alt):
+    """``(image, alt)`` a planned post shows: its own image, else the story's hero image."""
+    if image is not None:
+        return image, (image_alt or "").strip()
+    if hero_image is not None:
+        return hero_image, (image_alt or "").strip() or (hero_image_alt or "").strip()
+    return None, ""
+
+
 def planned_posts(page):
     """The story's planned social posts as they will go out: one dict per plan, by channel key.
 
@@ -124,8 +142,6 @@ def planned_posts(page):
     whose text or image changes does. Reads the plans of ``page`` as given, so a revision's object
     gives that revision's plans.
     """
-    from channels.plan import effective_image, effective_text
-
     plans = getattr(page, "post_plans", None)
     if plans is None:
         return []

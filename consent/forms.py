@@ -9,10 +9,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from channels.registry import consent_channel_choices
-from stories.models import Naming
-
+from .hooks import channel_choices as consent_channel_choices
 from .models import ConsentRequest, SignerRole
+from .naming import Naming
 
 
 def _age_on(birth_date, day):

@@ -39,7 +39,7 @@ class ConsentOverviewPanel(Component):
 
 def naming_label(key):
     """The human label of a naming key (``first_name`` → "First name only"), the key if unknown."""
-    from stories.models import Naming
+    from .naming import Naming
 
     try:
         return Naming(key).label

@@ -1,4 +1,7 @@
-"""Signals other apps listen to. Consent never imports channel or newsletter code.
+"""Signals other apps listen to. Consent never imports channel, story or newsletter code.
+
+The layer contract (``make lint``) checks that: the apps above listen here, and answer what
+consent asks of them through its hooks (``consent.hooks``).
 
 ``consent_signed(sender=Consent, consent)``: a signature was recorded.
 ``consent_withdrawn(sender=Consent, consent, channels, reason)``: the listed channel keys are no

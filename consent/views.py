@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from channels.registry import consent_channel_choices
 from core.ratelimit import client_address, over_limit
 
+from .hooks import channel_choices, post_previews
+from .models import Channel
 from .services import co_consents, find_by_withdrawal_token, other_language_consents, withdraw
 from .tasks import queue_mail
 
@@ -57,7 +58,7 @@ def personal_page(request, template, context, status=200):
 
 
 def channel_labels():
-    return dict(consent_channel_choices())
+    return dict(channel_choices())
 
 
 class WithdrawForm(forms.Form):
@@ -413,50 +414,18 @@ def planned_posts_by_channel(story, channel_keys):
     """``{channel key: [post]}``: the story's planned social posts, each as its network will publish it.
 
     The signer sees them next to the channel they choose (all of them next to "our social media
-    accounts"), so they know what each post will say and show. The text is composed by the
-    network's adapter (the link appended, or left to a link card), as dispatch sends it.
+    accounts"), so they know what each post will say and show. What a post says and shows is what
+    the consent covers (``consent.content.planned_posts``); the app that sends it composes the
+    preview (the link appended, or left to a link card) through ``consent.hooks.post_previews``.
     """
-    from channels import adapters
-    from channels.adapters.base import Post
-    from channels.models import ChannelAccount
-    from channels.plan import story_link
-
     from .content import planned_posts
 
-    posts = planned_posts(story)
-    if not posts:
-        return {}
-    accounts = ChannelAccount.objects.in_bulk([post["plan"].account_id for post in posts])
     shown = {}
-    for post in posts:
-        account = accounts.get(post["plan"].account_id)
-        if account is None:
-            continue
-        link = story_link(story, account, post["plan"].utm_campaign)
-        item = Post(text=post["text"], link=link)
-        cls = adapters.adapter_classes().get(account.kind)
-        try:
-            composed = cls(account).compose(item) if cls is not None else _text_and_link(item)
-        except Exception:  # noqa: BLE001 - unreadable credentials must not hide the post from the signer
-            logger.warning("Composing the post for account %s failed; showing text and link.", account.pk)
-            composed = _text_and_link(item)
-        entry = {
-            "account": account,
-            "text": composed,
-            "link": link,
-            "link_in_text": link in composed,
-            "image": post["image"],
-            "alt": post["alt"],
-        }
-        for key in (post["channel"], "social"):
+    for preview in post_previews(story, planned_posts(story)):
+        for key in (preview["channel"], Channel.SOCIAL):
             if key in channel_keys:
-                shown.setdefault(key, []).append(entry)
+                shown.setdefault(key, []).append(preview)
     return shown
-
-
-def _text_and_link(post):
-    """How most networks compose a post (``Adapter.compose``), for when the adapter is unavailable."""
-    return f"{post.text}\n\n{post.link}".strip() if post.link and post.link not in post.text else post.text
 
 
 def in_person_witness(request, consent_request):

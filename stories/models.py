@@ -22,6 +22,7 @@ from wagtail.snippets.models import register_snippet
 from channels.mixins import SyndicatedPageMixin
 from channels.panels import StoryPageForm, syndication_panels
 from consent.gate import ConsentGatedPageMixin
+from consent.naming import Naming  # defined in consent; ``from stories.models import Naming`` still works
 from core.page_forms import NoHiddenInitialMixin, PageForm
 
 from .blocks import StoryBodyBlock
@@ -127,15 +128,6 @@ class Person(models.Model):
 register_snippet(Theme)
 register_snippet(Department)
 register_snippet(Person)
-
-
-class Naming(models.TextChoices):
-    """How a storyteller is named on every channel; the signed consent decides."""
-
-    FULL_NAME = "full_name", _("Full name")
-    FIRST_NAME = "first_name", _("First name only")
-    PSEUDONYM = "pseudonym", _("Pseudonym")
-    ANONYMOUS = "anonymous", _("Anonymous")
 
 
 def display_name(person, naming):
