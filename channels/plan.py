@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consent.content import effective_image, effective_text  # what a post says is part of what is signed
+
 from . import adapters
 from .adapters.base import Media, Post
 from .links import link_for_account
@@ -169,24 +171,6 @@ def _consent_availability(account, consents, content_hash, now):
 
 
 # -- composing -------------------------------------------------------------------------------
-
-
-def effective_text(text, summary, title=""):
-    """The plan's text, or the story's summary when the editor left it empty (the title as a last resort).
-
-    The consent manifest (``consent.content.planned_posts``) records this text, so a change to
-    what a post will say needs a new signature.
-    """
-    return (text or "").strip() or (summary or "").strip() or (title or "").strip()
-
-
-def effective_image(image, image_alt, hero_image, hero_image_alt):
-    """``(image, alt)`` of the post: the plan's own image, else the story's hero image."""
-    if image is not None:
-        return image, (image_alt or "").strip()
-    if hero_image is not None:
-        return hero_image, (image_alt or "").strip() or (hero_image_alt or "").strip()
-    return None, ""
 
 
 def story_link(page, account, campaign="", *, slug=None, parent=None):
