@@ -44,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consent.gate import ConsentGatedPageMixin
+from consent.policy import CHANGED, coverage
 
 from . import notify
 from .adapters.base import (
@@ -133,21 +134,12 @@ def version_hash(page):
 
 def consent_problem(page, channel_key, digest):
     """Why ``page`` may not go out on ``channel_key`` in version ``digest``, or "" when it may."""
-    from consent.models import Consent
-
-    if not isinstance(page, ConsentGatedPageMixin):
+    answer = coverage(page, channel_key, digest)
+    if answer.ok:
         return ""
-    if Consent.objects.valid_for(page, channel_key, content_hash=digest):
-        return ""
-    if Consent.objects.valid_for(page, channel_key):
+    if answer.code == CHANGED:
         return _("The consent for this channel covers another version of the story; ask for a new signature.")
     return _("No valid consent covers this channel.")
-
-
-def _covering_consents(page, channel_key, digest):
-    from consent.models import Consent
-
-    return Consent.objects.valid_for(page, channel_key, content_hash=digest)
 
 
 def photos_allowed(page, channel_key, digest):
@@ -156,10 +148,7 @@ def photos_allowed(page, channel_key, digest):
     Organisation stories: always. Patient stories: only when every consent that covers the channel
     and this content version allows photos (one signer's "no photos" is not outvoted by another's).
     """
-    if not isinstance(page, ConsentGatedPageMixin):
-        return True
-    covering = _covering_consents(page, channel_key, digest)
-    return bool(covering) and all(consent.allow_photos for consent in covering)
+    return coverage(page, channel_key, digest).allows_photos
 
 
 def media_problem(page, account, digest):

@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consent import policy
 from consent.content import effective_image, effective_text  # what a post says is part of what is signed
+from consent.policy import consents_of, coverage
 
 from . import adapters
 from .adapters.base import Media, Post
@@ -102,11 +104,7 @@ def channel_availability(page, accounts=None, content_hash=None):
     patient = is_patient_story(page)
     consents = []
     if patient and page.pk:
-        from consent.gate import consent_story_id
-        from consent.models import Consent
-
-        story_id = consent_story_id(page)
-        consents = list(Consent.objects.filter(story_id=story_id).order_by("-signed_at", "-pk"))
+        consents = consents_of(page)
         if content_hash is None and consents:
             content_hash = latest_content_hash(page)
     result = []
@@ -117,7 +115,7 @@ def channel_availability(page, accounts=None, content_hash=None):
         elif not patient:
             result.append(Availability(account, True, _("Organisation stories need no consent.")))
         else:
-            result.append(_consent_availability(account, consents, content_hash, now))
+            result.append(_consent_availability(page, account, consents, content_hash, now))
     return result
 
 
@@ -128,10 +126,11 @@ def latest_content_hash(page):
     return content_hash(latest)
 
 
-def _consent_availability(account, consents, content_hash, now):
-    key = account.channel_key
+def _consent_availability(page, account, consents, content_hash, now):
+    """What ``consent.policy.coverage`` says of ``account``'s channel, in the plan panel's words."""
+    answer = coverage(page, account.channel_key, content_hash, consents=consents, at=now)
     label = network_label(account)
-    if not consents:
+    if answer.code == policy.MISSING:
         return Availability(
             account,
             False,
@@ -139,28 +138,24 @@ def _consent_availability(account, consents, content_hash, now):
             % {"channel": account.name},
             NO_CONSENT,
         )
-    active = [consent for consent in consents if consent.is_active]
-    covering = [consent for consent in active if consent.covers(key)]
-    if any(consent.content_hash == content_hash for consent in covering):
+    if answer.ok:
         return Availability(account, True, _("Covered by the signed consent."))
-    if covering:
+    if answer.code == policy.CHANGED:
         return Availability(
             account,
             False,
             _("The story changed after signing: the post goes out once the new version is signed."),
             CHANGED,
         )
-    chose_it = [consent for consent in consents if key in consent.channels or "social" in consent.channels]
-    if any(key in consent.withdrawn_channels or "social" in consent.withdrawn_channels for consent in chose_it) or any(
-        consent.withdrawn_at for consent in chose_it
+    if answer.code == policy.WITHDRAWN and any(
+        account.channel_key in consent.channels or "social" in consent.channels for consent in consents
     ):
         return Availability(
             account, False, _("Consent was withdrawn for %(channel)s.") % {"channel": label}, WITHDRAWN
         )
-    if not active:
-        withdrawn = any(consent.withdrawn_at for consent in consents)
-        if withdrawn:
-            return Availability(account, False, _("Consent was withdrawn."), WITHDRAWN)
+    if answer.code == policy.WITHDRAWN:
+        return Availability(account, False, _("Consent was withdrawn."), WITHDRAWN)
+    if answer.code == policy.EXPIRED:
         return Availability(account, False, _("The consent has expired: a new signature is needed."), EXPIRED)
     return Availability(
         account,

@@ -28,6 +28,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consent.policy import covering_consents
+
 from . import notify
 from .adapters.base import AuthError, ChannelError, PermanentError, RetractUnsupported, TransientError
 from .dispatch import (
@@ -525,14 +527,14 @@ def sweep_missed_removals(now=None, limit=1000):
     patient = candidates.filter(page__live=True, patient_story_id__isnull=False)
     consents = {}
     # One query for the consents of every story concerned (a subquery: no list of ids to bind).
-    covering = Consent.objects.active().filter(story_id__in=patient.values("page_id"))
-    for consent in covering.only("pk", "story_id", "content_hash", "channels", "withdrawn_channels"):
+    covering = Consent.objects.active(now).filter(story_id__in=patient.values("page_id"))
+    fields = ("pk", "story_id", "content_hash", "channels", "withdrawn_channels", "withdrawn_at", "erased_at")
+    for consent in covering.only(*fields, "valid_until"):
         consents.setdefault(consent.story_id, []).append(consent)
     for dispatch_id, page_id, account_id, digest in patient.values_list(
         "pk", "page_id", "account_id", "content_hash"
     ).iterator():
-        key = f"account:{account_id}"
-        if not any(c.content_hash == digest and c.covers(key) for c in consents.get(page_id, [])):
+        if not covering_consents(consents.get(page_id, []), f"account:{account_id}", digest, now):
             found.append((dispatch_id, "withdrawn"))
     found = found[:limit]  # the rest next minute
     queued = 0

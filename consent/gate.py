@@ -110,31 +110,20 @@ def check_consent(page, content_hash=None):
     The reason in the exception tells the editor whether the story changed after signing (and
     which fields), whether the consent lacks the website, or whether there is none at all.
     """
-    from .content import changed_fields, content_manifest, media_not_allowed
-    from .content import content_hash as hash_of
-    from .models import Consent
+    from . import policy
+    from .content import changed_fields, content_manifest
 
-    story_id = consent_story_id(page)
-    if story_id is None:
-        return None, ConsentRequired(reason="missing")
-    if content_hash is None:
-        content_hash = hash_of(page)
-    covering = Consent.objects.valid_for(story_id, WEBSITE, content_hash=content_hash)
-    if covering:
-        # The signer's choice of media binds too: no photos means no image on the page.
-        refused = [media_not_allowed(consent) for consent in covering]
-        for consent, medium in zip(covering, refused, strict=True):
-            if medium is None:
-                return consent, None
-        return None, ConsentRequired(reason="no_photos" if "photos" in refused else "no_video")
-    active = list(Consent.objects.active().filter(story_id=story_id).order_by("-signed_at"))
-    for_website = [consent for consent in active if consent.covers(WEBSITE)]
-    if for_website:
-        changed = changed_fields(for_website[0].content_manifest, content_manifest(page))
+    answer = policy.coverage(page, WEBSITE, content_hash, media=True)
+    if answer.code == policy.COVERED:
+        return answer.consent, None
+    if answer.code in (policy.NO_PHOTOS, policy.NO_VIDEO):
+        return None, ConsentRequired(reason=answer.code)
+    if answer.code == policy.CHANGED:
+        changed = changed_fields(answer.other_version[0].content_manifest, content_manifest(page))
         return None, ConsentRequired(reason="changed", changed=changed)
-    if any(consent.content_hash == content_hash for consent in active):
+    if answer.code == policy.NOT_CHOSEN:
         return None, ConsentRequired(reason="not_website")
-    if Consent.objects.filter(story_id=story_id).exists():
+    if answer.code in (policy.WITHDRAWN, policy.EXPIRED):
         return None, ConsentRequired(reason="inactive")
     return None, ConsentRequired(reason="missing")
 

@@ -101,9 +101,7 @@ def html_to_text(html):
 
 def consent_problem(story, language=None):
     """Why ``story`` cannot go into a newsletter now, as a sentence; ``None`` when it can."""
-    from consent.content import content_hash
-    from consent.models import Consent
-    from stories.models import PatientStoryPage
+    from consent.policy import coverage
 
     if story is None:
         return _("the story was deleted")
@@ -112,9 +110,7 @@ def consent_problem(story, language=None):
         return _("it is not published")
     if language and story.locale.language_code[:2] != language:
         return _("it is not in the language of this issue")
-    if isinstance(story, PatientStoryPage) and not Consent.objects.valid_for(
-        story, "newsletter", content_hash=content_hash(story)
-    ):
+    if not coverage(story, "newsletter").ok:
         return _("its storyteller's consent does not cover the newsletter for the published version")
     return None
 
