@@ -426,9 +426,10 @@ def _stop_reason(dispatch):
     problem = consent_problem(page, dispatch.channel_key, dispatch.content_hash)
     if problem:
         return State.BLOCKED, problem
-    if version_hash(page) != dispatch.content_hash:
+    live_version = version_hash(page)  # reads and hashes every image of the story: once per attempt
+    if live_version != dispatch.content_hash:
         # What would be sent is not the version planned (and, for a patient story, consented to).
-        live_problem = consent_problem(page, dispatch.channel_key, version_hash(page))
+        live_problem = consent_problem(page, dispatch.channel_key, live_version)
         if live_problem:
             return State.BLOCKED, _(
                 "The story or its planned post changed after signing; the changed post is not sent. %(reason)s"

@@ -56,6 +56,23 @@ def test_a_plan_text_changed_after_signing_is_not_posted(make_patient_story, mak
     assert fake_networks.mastodon.requests == []
 
 
+def test_an_attempt_hashes_the_live_story_once(make_patient_story, make_account, fake_networks, monkeypatch):
+    """Hashing reads every image file of the story: one attempt does it once, not once per question."""
+    from consent import content
+
+    story = make_patient_story(title="Mijn nieuwe heup")
+    account = make_account("mastodon")
+    plan = add_plan(story, account, text="Anna fietst weer.")
+    publish_with_consent(story, ["website", account.channel_key])
+    dispatch = Dispatch.objects.get(page=story)
+    PostPlan.objects.filter(pk=plan.pk).update(text="Anna (71) fietst weer.")
+    hashed = []
+    real = content.content_hash
+    monkeypatch.setattr(content, "content_hash", lambda page: hashed.append(page.pk) or real(page))
+    assert run_dispatch(dispatch.pk) == State.BLOCKED
+    assert hashed == [story.pk]
+
+
 def test_a_plan_image_replaced_after_signing_is_not_posted(make_patient_story, make_account, image, fake_networks):
     story = make_patient_story()
     account = make_account("mastodon")
