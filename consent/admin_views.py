@@ -34,6 +34,12 @@ def qr_svg(url):
 
 def gated_story_or_404(page_id):
     """The consent-gated page (a patient story) with id ``page_id``, as its specific class; else 404."""
+    try:
+        page_id = int(page_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < page_id < 2**63:  # beyond a database integer: no such page, not an overflow error
+        raise Http404
     story = get_object_or_404(Page, pk=page_id).specific
     if not isinstance(story, ConsentGatedPageMixin):
         raise Http404

@@ -311,3 +311,10 @@ def test_bulk_publish_of_a_covered_story_publishes_it(client, superuser, story, 
     response = client.post(bulk_publish_url(story), {"include_descendants": ""})
     assert response.status_code == 302
     assert reload(story).live
+
+
+@pytest.mark.parametrize("story_id", ["99999999999999999999999", "²", "0"])
+def test_the_consent_requests_of_an_impossible_story_id_are_a_404(client, superuser, story_id):
+    client.force_login(superuser)
+    response = client.get(reverse("consent_requests"), {"story": story_id}, follow=True)
+    assert response.status_code == 404
