@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import channel_keys
+
 TOKEN_BYTES = 32  # 256 bits of randomness in every personal link
 
 
@@ -45,9 +47,9 @@ class SignerRole(models.TextChoices):
 class Channel:
     """Channel keys a consent can cover. Social accounts are added by the channel registry."""
 
-    WEBSITE = "website"
-    NEWSLETTER = "newsletter"
-    SOCIAL = "social"
+    WEBSITE = channel_keys.WEBSITE
+    NEWSLETTER = channel_keys.NEWSLETTER
+    SOCIAL = channel_keys.SOCIAL
 
 
 class ConsentText(models.Model):
@@ -249,13 +251,9 @@ class Consent(models.Model):
 
         A social account channel (``account:<id>``) is covered by the ``social`` group too.
         """
-        if channel in self.withdrawn_channels:
-            return False
-        if channel in self.channels:
-            return True
-        if channel.startswith("account:") and Channel.SOCIAL in self.channels:
-            return Channel.SOCIAL not in self.withdrawn_channels
-        return False
+        return channel_keys.in_keys(channel, self.channels) and not channel_keys.in_keys(
+            channel, self.withdrawn_channels
+        )
 
     @property
     def active_channels(self):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from core import channel_keys
+
 from .gate import ConsentGatedPageMixin, consent_story_id
 
 # The codes of a coverage answer.
@@ -78,17 +80,11 @@ def covering_consents(consents, channel_key, content_hash, at=None):
 
 
 def _chose(consent, channel_key):
-    chosen = consent.channels or []
-    return channel_key in chosen or (channel_key.startswith("account:") and "social" in chosen)
+    return channel_keys.in_keys(channel_key, consent.channels)
 
 
 def _withdrew(consent, channel_key):
-    withdrawn = consent.withdrawn_channels or []
-    return (
-        consent.withdrawn_at is not None
-        or channel_key in withdrawn
-        or (channel_key.startswith("account:") and "social" in withdrawn)
-    )
+    return consent.withdrawn_at is not None or channel_keys.in_keys(channel_key, consent.withdrawn_channels)
 
 
 def consents_of(page):
