@@ -26,10 +26,10 @@ from core.schedule import periodic
 
 from .adapters.base import AuthError, ChannelError, TokenExpired
 from .crypto import CredentialsUnreadable
+from .groups import CHANNEL_ADMINS_GROUP
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_ADMINS_GROUP = "Channel administrators"
 
 # How often the periodic job asks each network whether an account still works.
 CHECK_INTERVAL = datetime.timedelta(hours=24)
@@ -213,26 +213,3 @@ def check_accounts(now=None):
     ]
     notify_administrators(turned)
     return turned
-
-
-def ensure_groups(**kwargs):
-    """Create "Channel administrators" and give Editors and Moderators the dispatch log, idempotently.
-
-    Channel administrators manage accounts (add, change, delete, view) and see and retry
-    dispatches. Editors and moderators see the dispatch log and retry (``change_dispatch``), but
-    cannot see or change accounts.
-    """
-    from django.contrib.auth.models import Group, Permission
-
-    dispatch_perms = Permission.objects.filter(
-        content_type__app_label="vertel_channels", codename__in=["view_dispatch", "change_dispatch"]
-    )
-    account_perms = Permission.objects.filter(
-        content_type__app_label="vertel_channels",
-        codename__in=["add_channelaccount", "change_channelaccount", "delete_channelaccount", "view_channelaccount"],
-    )
-    admin_access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
-    admins, _created = Group.objects.get_or_create(name=CHANNEL_ADMINS_GROUP)
-    admins.permissions.add(*account_perms, *dispatch_perms, *admin_access)
-    for group in Group.objects.filter(name__in=["Editors", "Moderators"]):
-        group.permissions.add(*dispatch_perms)

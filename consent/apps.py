@@ -10,11 +10,9 @@ class ConsentConfig(AppConfig):
     def ready(self):
         from . import signals  # noqa: F401
         from .gate import gate_save_through_any_class
-        from .texts import ensure_default_texts, ensure_groups
+        from .texts import ensure_default_texts
 
         post_migrate.connect(ensure_default_texts, sender=self, dispatch_uid="vertel_consent_texts")
-        # Without a sender: permissions of consent and wagtailadmin exist only after their own post_migrate.
-        post_migrate.connect(ensure_groups, dispatch_uid="vertel_consent_groups")
         # An image file, a storyteller, a department, a theme or a tag changed: recheck the live
         # patient stories that show it (consent.coverage).
         from django.db.models.signals import post_save

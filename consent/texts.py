@@ -39,32 +39,3 @@ def ensure_default_texts(**kwargs):
             text = ConsentText(language=language, version=1, title=title, body=body)
             text.sha256 = text.compute_sha256()
             text.save()
-
-
-def ensure_groups(**kwargs):
-    """Create the "Consent officers" group and give "Editors" what they need, idempotently.
-
-    Consent officers see and export evidence, erase persons and edit consent texts. Editors
-    request, resend and revoke consent through their page edit permission; they get no evidence
-    permission, so the evidence and erasure views answer them with 403.
-    """
-    from django.contrib.auth.models import Group, Permission
-
-    officers, _created = Group.objects.get_or_create(name="Consent officers")
-    wanted = Permission.objects.filter(
-        content_type__app_label="consent",
-        codename__in=[
-            "view_evidence",
-            "erase_person",
-            "add_consenttext",
-            "change_consenttext",
-            "view_consenttext",
-        ],
-    )
-    admin_access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
-    officers.permissions.add(*wanted, *admin_access)
-    editors = Group.objects.filter(name="Editors").first()
-    if editors is not None:
-        editors.permissions.add(
-            *Permission.objects.filter(content_type__app_label="consent", codename="view_consenttext")
-        )

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,19 +10,3 @@ class NewsletterConfig(AppConfig):
         from . import receivers
 
         receivers.connect_anymail()
-        post_migrate.connect(ensure_newsletter_group, dispatch_uid="vertel_newsletter_group")
-
-
-def ensure_newsletter_group(**kwargs):
-    """A "Newsletter editors" group with the newsletter's permissions and admin access, idempotently."""
-    from django.contrib.auth.models import Group, Permission
-
-    group, _created = Group.objects.get_or_create(name="Newsletter editors")
-    # Exporting every address is granted one by one, to those who need it (data minimisation).
-    wanted = (
-        Permission.objects.filter(content_type__app_label="newsletter")
-        .exclude(codename__startswith="delete_")
-        .exclude(codename="export_subscribers")
-    )
-    admin_access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
-    group.permissions.add(*wanted, *admin_access)
