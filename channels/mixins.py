@@ -3,14 +3,15 @@
 Channels sits below stories and never names a story class. The page classes that go out on the
 channels compose ``SyndicatedPageMixin`` (stories' ``StoryPage``, and so every story type), the way
 Wagtail's ``Page`` composes ``DraftStateMixin``, and channels tests for the mixin. Whether a consent
-must cover the page is consent's ``ConsentGatedPageMixin`` (a patient story); a syndicated page
-without it (an organisation story) needs no consent to go out.
+must cover the page is consent's to say (``consent.gate.is_consent_gated``: a page composing
+``ConsentGatedPageMixin``, a patient story); a syndicated page without it (an organisation story)
+needs no consent to go out.
 """
 
 import functools
 from typing import Any
 
-from consent.gate import ConsentGatedPageMixin
+from consent.gate import is_consent_gated  # noqa: F401  (consent's one test; channels.plan imports it from here)
 
 
 class SyndicatedPageMixin:
@@ -33,15 +34,6 @@ class SyndicatedPageMixin:
     hero_image_alt: str
     body: Any
     post_plans: Any
-
-
-def is_consent_gated(page):
-    """True when a consent must cover ``page`` (a specific page, or a base ``Page`` of one)."""
-    if isinstance(page, ConsentGatedPageMixin):
-        return True
-    # A base ``Page`` (a tree deletion, a page chooser) knows its specific class without loading it.
-    specific_class = getattr(page, "specific_class", None)
-    return specific_class is not None and issubclass(specific_class, ConsentGatedPageMixin)
 
 
 @functools.cache

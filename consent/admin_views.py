@@ -1,10 +1,16 @@
-"""Admin views of consent: editors request, resend and revoke; consent officers see evidence and erase."""
+"""Admin views of consent: editors request, resend and revoke; consent officers see evidence and erase.
+
+Every button that changes something is a Wagtail action (``consent.actions``) with its own
+permission check; the views here read the request, run the action (a refused check is a plain
+403) and answer. State changes are POST only, behind Django's CSRF protection.
+"""
 
 import io
 
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -16,12 +22,19 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.widgets import HeaderButton
 from wagtail.models import Page
 
+from .actions import (
+    ApplySignedNamingAction,
+    ErasePersonAction,
+    RequestConsentAction,
+    ResendRequestAction,
+    RevokeRequestAction,
+)
 from .evidence import record_event, verify_chain
 from .forms import RequestConsentForm
 from .gate import ConsentGatedPageMixin
 from .models import Consent, ConsentEvent, ConsentRequest
 from .panels import naming_label
-from .services import create_request, erase_person, resend, revoke, send_request_email, signing_url
+from .services.requests import signing_url
 
 
 def qr_svg(url):
@@ -57,24 +70,19 @@ def person_or_404(person_id):
 
 def request_consent(request, page_id):
     story = gated_story_or_404(page_id)
-    if not story.permissions_for_user(request.user).can_edit():
+    action = RequestConsentAction(story, user=request.user)
+    try:
+        action.check()
+    except PermissionDenied:
         return forbidden()
     form = RequestConsentForm(request.POST or None, story=story, initial={"language": story.locale.language_code})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        consent_request, token = create_request(
-            story=story,
-            signer_name=data["signer_name"],
-            signer_email=data["signer_email"],
-            signer_role=data["signer_role"],
-            language=data["language"],
-            proposed_channels=data["proposed_channels"],
+        consent_request, token = action.execute(
+            form.cleaned_data,
             delivery=form.delivery,
-            created_by=request.user,
             previous_consent=Consent.objects.filter(story_id=story.pk).order_by("-signed_at").first(),
         )
         if consent_request.delivery == ConsentRequest.Delivery.EMAIL:
-            send_request_email(consent_request, token)
             messages.success(request, _("The consent request was emailed to the signer."))
             return redirect("wagtailadmin_pages:edit", story.pk)
         url = signing_url(consent_request, token)
@@ -92,11 +100,6 @@ def request_consent(request, page_id):
 def forbidden():
     # Wagtail turns PermissionDenied into a redirect to the dashboard; say 403 plainly instead.
     return HttpResponseForbidden(_("You do not have permission to do this."))
-
-
-def _story_editable(request, consent_request):
-    story = consent_request.story
-    return story is not None and story.permissions_for_user(request.user).can_edit()
 
 
 def request_list(request):
@@ -154,9 +157,10 @@ def admin_header(title, story=None, subtitle=""):
 @require_POST
 def resend_request(request, pk):
     consent_request = get_object_or_404(ConsentRequest, pk=pk)
-    if not _story_editable(request, consent_request):
+    try:
+        token = ResendRequestAction(consent_request, user=request.user).execute()
+    except PermissionDenied:
         return forbidden()
-    token = resend(consent_request, actor=f"user:{request.user.pk}")
     if token is None:
         messages.error(request, _("This request can no longer be sent: it was signed, revoked or replaced."))
         return redirect(f"{reverse('consent_requests')}?story={consent_request.story_id}")
@@ -175,9 +179,11 @@ def resend_request(request, pk):
 @require_POST
 def revoke_request(request, pk):
     consent_request = get_object_or_404(ConsentRequest, pk=pk)
-    if not _story_editable(request, consent_request):
+    try:
+        revoked = RevokeRequestAction(consent_request, user=request.user).execute()
+    except PermissionDenied:
         return forbidden()
-    if revoke(consent_request, actor=f"user:{request.user.pk}"):
+    if revoked:
         messages.success(request, _("The request was revoked; its link no longer works."))
     return redirect(f"{reverse('consent_requests')}?story={consent_request.story_id}")
 
@@ -300,11 +306,14 @@ def evidence_export(request, pk):
 
 def erase_person_view(request, person_id):
     """Confirm, then erase a person's personal data and withdraw their stories everywhere."""
-    if not _allowed(request, "consent.erase_person"):
-        return forbidden()
+    if not _allowed(request, ErasePersonAction.permission):
+        return forbidden()  # before the lookup: who is a storyteller is not for everyone to probe
     person = person_or_404(person_id)
     if request.method == "POST":
-        erase_person(person, actor=f"user:{request.user.pk}")
+        try:
+            ErasePersonAction(person, user=request.user).execute()
+        except PermissionDenied:
+            return forbidden()
         messages.success(request, _("The person's personal data was erased and their stories withdrawn."))
         return redirect(f"{reverse('consent_evidence')}?person={person.pk}")
     consents = Consent.objects.filter(person=person)
@@ -319,11 +328,10 @@ def apply_signed_naming(request, pk):
     draft then matches the signed content (the publishing gate compares the hashes).
     """
     consent = get_object_or_404(Consent.objects.select_related("request"), pk=pk)
-    if not _story_editable(request, consent.request):
+    try:
+        applied = ApplySignedNamingAction(consent, user=request.user).execute()
+    except PermissionDenied:
         return forbidden()
-    story = consent.story.specific.get_latest_revision_as_object()
-    if story.naming != consent.naming:
-        story.naming = consent.naming
-        story.save_revision(user=request.user, log_action=True)
+    if applied:
         messages.success(request, _("The story now uses the naming the signer chose (saved as a draft)."))
     return redirect("wagtailadmin_pages:edit", consent.story_id)

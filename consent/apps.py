@@ -1,5 +1,7 @@
+"""The consent app: loads ``ConsentTask`` with the models and connects the receivers."""
+
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, pre_save
+from django.db.models.signals import post_migrate, post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,18 +9,23 @@ class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = _("Consent")
 
-    def ready(self):
-        from . import signals  # noqa: F401
-        from .gate import gate_save_through_any_class
-        from .texts import ensure_default_texts
+    def import_models(self):
+        super().import_models()
+        # ``ConsentTask`` (a Wagtail task, so a model) lives beside the workflow it runs; importing it
+        # here registers it with the models without ``models.py`` importing the workflow.
+        from . import workflow  # noqa: F401
 
-        post_migrate.connect(ensure_default_texts, sender=self, dispatch_uid="vertel_consent_texts")
+    def ready(self):
+        from . import signal_handlers as handlers
+        from .signals import consent_signed
+
+        post_migrate.connect(handlers.ensure_texts_after_migrate, sender=self, dispatch_uid="vertel_consent_texts")
+        post_migrate.connect(
+            handlers.ensure_workflow_after_migrate, dispatch_uid="consent.workflow.ensure_patient_story_workflow"
+        )
+        consent_signed.connect(handlers.approve_on_signature, dispatch_uid="consent.workflow.approve_on_signature")
         # An image file, a storyteller, a department, a theme or a tag changed: recheck the live
         # patient stories that show it (consent.coverage).
-        from django.db.models.signals import post_save
-
-        from .coverage import on_post_save
-
-        post_save.connect(on_post_save, dispatch_uid="vertel_consent_coverage")
+        post_save.connect(handlers.recheck_after_change, dispatch_uid="vertel_consent_coverage")
         # Any sender: a patient story saved as a Page or StoryPage instance (see the gate).
-        pre_save.connect(gate_save_through_any_class, dispatch_uid="vertel_consent_gate_any_class")
+        pre_save.connect(handlers.refuse_uncovered_live_save, dispatch_uid="vertel_consent_gate_any_class")

@@ -20,6 +20,8 @@ import json
 
 from django.utils.translation import gettext_lazy as _
 
+from core import channel_keys
+
 # 2: the SEO title, search description, slug, tags and theme names are part of the signed content.
 # The "posts" key is only present when a story has planned posts.
 MANIFEST_VERSION = 2
@@ -153,7 +155,7 @@ def planned_posts(page):
         posts.append(
             {
                 "plan": plan,
-                "channel": f"account:{plan.account_id}",
+                "channel": channel_keys.account_key(plan.account_id),
                 "text": effective_text(plan.text, page.summary, page.title),
                 "image": image,
                 "alt": alt,

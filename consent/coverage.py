@@ -17,8 +17,10 @@ import functools
 import logging
 
 from django.db import models, transaction
-from django.utils.translation import gettext
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from core import mail
 
 logger = logging.getLogger(__name__)
 
@@ -151,22 +153,21 @@ def _editors_of(page):
 def tell_editors(page, what, changed):
     """Email the story's owner and the staff who asked for its consent (no personal data of the patient)."""
     from django.conf import settings
-    from django.core.mail import send_mail
 
     from .content import FIELD_LABELS
 
     recipients = _editors_of(page)
     if not recipients:
         return
-    fields = ", ".join(str(FIELD_LABELS.get(name, name)) for name in changed) or "-"
-    edit_url = settings.BASE_URL + f"/admin/pages/{page.pk}/edit/"
-    body = gettext(
-        "The patient story with id %(id)s was taken off the website and every channel: a %(what)s it shows was "
-        "changed (%(fields)s), and no signed consent covers the story as it would now appear. Restore the "
-        "previous version, or ask for a new signature, before publishing it again.\n\n%(url)s"
-    ) % {"id": page.pk, "what": WHAT_LABELS.get(what, what), "fields": fields, "url": edit_url}
+    context = {
+        "id": page.pk,
+        "what": WHAT_LABELS.get(what, what),
+        "fields": ", ".join(str(FIELD_LABELS.get(name, name)) for name in changed) or "-",
+        "url": settings.BASE_URL + f"/admin/pages/{page.pk}/edit/",
+    }
     try:
-        send_mail(gettext("A patient story was taken offline"), body, None, recipients)
+        # In the language of the moment it happened (the editor's, in the admin), as before.
+        mail.send("consent/mail/taken_offline", context, recipients, language=translation.get_language())
     except Exception:  # noqa: BLE001 - the story is already off; a mail server that is down must not undo that
         logger.exception("Patient story %s: the editors could not be emailed about its take-down.", page.pk)
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core import channel_keys
+
 from .hooks import channel_choices as consent_channel_choices
 from .models import ConsentRequest, SignerRole
 from .naming import Naming
@@ -65,7 +67,7 @@ class RequestConsentForm(forms.Form):
         planned = planned_account_keys(self.story)
         choices = []
         for key, label in consent_channel_choices():
-            if key.startswith("account:") and key not in planned:
+            if channel_keys.is_account_key(key) and key not in planned:
                 label = format_html(
                     '{} <span class="help" data-no-planned-post>{}</span>',
                     label,

@@ -6,6 +6,10 @@ them end in ``Page.save()`` with ``live=True``, so that is where the hard rule l
 layers only make the refusal friendly: the permission tester hides the Publish button, the
 ``publish()`` override turns a scheduled publication into a logged cancellation, and the
 ``before_publish_page`` hook (``consent.gate_hooks``) gives the editor a message instead of an error.
+
+The gate asks the policy (``consent.policy.coverage``) and the workflow; neither asks the gate
+(``models ← gating ← policy ← workflow ← gate``). Which pages it holds and whose consents count
+(``is_consent_gated``, ``consent_story_id``) are defined in ``consent.gating`` and offered here.
 """
 
 import logging
@@ -15,9 +19,15 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import PagePermissionTester
 
+from core import channel_keys
+
+from . import policy
+from .gating import ConsentGatedPage, consent_story_id, is_consent_gated
+from .policy import website_covered as is_covered  # the gate's own name for the policy's question
+from .workflow import get_patient_story_workflow
+
 logger = logging.getLogger(__name__)
 
-WEBSITE = "website"
 BLOCKED_LOG_ACTION = "vertel.consent.publish_blocked"
 
 # Fields of the page row that never change what a channel shows: Wagtail's bookkeeping of revisions,
@@ -99,21 +109,15 @@ def blocked_message(reason, changed=()):
     return _("This patient story has no signed consent yet: request consent before publishing it.")
 
 
-def consent_story_id(page):
-    """The story whose consents count: an alias shows its original's content, so its consents."""
-    return page.alias_of_id or page.pk
-
-
 def check_consent(page, content_hash=None):
     """Return ``(consent, None)`` when ``page``'s content may go live on the website, else ``(None, ConsentRequired)``.
 
     The reason in the exception tells the editor whether the story changed after signing (and
     which fields), whether the consent lacks the website, or whether there is none at all.
     """
-    from . import policy
     from .content import changed_fields, content_manifest
 
-    answer = policy.coverage(page, WEBSITE, content_hash, media=True)
+    answer = policy.coverage(page, channel_keys.WEBSITE, content_hash, media=True)
     if answer.code == policy.COVERED:
         return answer.consent, None
     if answer.code in (policy.NO_PHOTOS, policy.NO_VIDEO):
@@ -126,10 +130,6 @@ def check_consent(page, content_hash=None):
     if answer.code in (policy.WITHDRAWN, policy.EXPIRED):
         return None, ConsentRequired(reason="inactive")
     return None, ConsentRequired(reason="missing")
-
-
-def is_covered(page, content_hash=None):
-    return check_consent(page, content_hash)[1] is None
 
 
 def log_blocked(page, user=None, revision=None, reason=""):
@@ -165,7 +165,7 @@ class ConsentPagePermissionTester(PagePermissionTester):
         return super().can_publish()
 
 
-class ConsentGatedPageMixin:
+class ConsentGatedPageMixin(ConsentGatedPage):
     """Mixed into ``PatientStoryPage``: no live save without a covering consent."""
 
     def save(self, *args, **kwargs):
@@ -268,8 +268,6 @@ class ConsentGatedPageMixin:
 
         if not getattr(settings, "WAGTAIL_WORKFLOW_ENABLED", True):
             return None
-        from .workflow import get_patient_story_workflow
-
         return get_patient_story_workflow()
 
 
@@ -291,10 +289,9 @@ def gate_save_through_any_class(sender, instance, raw=False, update_fields=None,
         return  # checked by the parent class's save(), with every field it writes
     if instance.pk is None or not needs_check(instance, update_fields):
         return
-    specific_class = instance.specific_class
-    if specific_class is None or not issubclass(specific_class, ConsentGatedPageMixin):
+    if not is_consent_gated(instance):
         return
-    page = specific_class.objects.get(pk=instance.pk)
+    page = instance.specific_class.objects.get(pk=instance.pk)
     for field in type(instance)._meta.concrete_fields:
         if update_fields is None or field.name in update_fields or field.attname in update_fields:
             setattr(page, field.attname, getattr(instance, field.attname))

@@ -29,6 +29,11 @@ def channel_choices():
     return [choice for fn in hooks.get_hooks(CHANNEL_CHOICES_HOOK) for choice in fn()]
 
 
+def channel_labels():
+    """``{key: label}`` of every channel a signer can choose (``channel_choices``)."""
+    return dict(channel_choices())
+
+
 def post_previews(story, posts):
     """The previews of ``posts`` (planned posts of ``story``), from every registered function."""
     if not posts:

@@ -172,13 +172,24 @@ class ConsentRequest(models.Model):
         return self.status == self.Status.PENDING and self.expires_at > timezone.now()
 
 
+# What "active" means, once: signed (a row exists), not withdrawn, not erased, not past its end.
+# ``active_q`` is the query and ``Consent.is_active_at`` the same rule in Python; they sit together
+# so they change together (tests/consent/test_active.py holds them to agree), and everything else
+# asks one of them: ``ConsentQuerySet.active``, ``Consent.is_active``, ``consent.policy.is_active``.
+
+
+def active_q(at=None):
+    """The query of the consents active at ``at`` (default: now)."""
+    at = at or timezone.now()
+    return models.Q(withdrawn_at__isnull=True, erased_at__isnull=True) & (
+        models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=at)
+    )
+
+
 class ConsentQuerySet(models.QuerySet):
     def active(self, at=None):
-        """Signed, not withdrawn, not expired."""
-        at = at or timezone.now()
-        return self.filter(withdrawn_at__isnull=True, erased_at__isnull=True).filter(
-            models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=at)
-        )
+        """Signed, not withdrawn, not erased, not past its end at ``at`` (``active_q``)."""
+        return self.filter(active_q(at))
 
     def valid_for(self, story, channel, content_hash=None, at=None):
         """Active consents for ``story`` that cover ``channel`` (and ``content_hash`` if given)."""
@@ -259,14 +270,18 @@ class Consent(models.Model):
     def active_channels(self):
         return [channel for channel in self.channels if channel not in self.withdrawn_channels]
 
-    @property
-    def is_active(self):
-        now = timezone.now()
+    def is_active_at(self, at=None):
+        """``active_q`` in Python: signed, not withdrawn, not erased, not past its end at ``at``."""
+        at = at or timezone.now()
         return (
             self.withdrawn_at is None
             and self.erased_at is None
-            and (self.valid_until is None or self.valid_until > now)
+            and (self.valid_until is None or self.valid_until > at)
         )
+
+    @property
+    def is_active(self):
+        return self.is_active_at()
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -376,6 +391,3 @@ class ConsentChainHead(models.Model):
 
     def __str__(self):
         return f"consent log head at #{self.last_sequence}"
-
-
-from .workflow import ConsentTask  # noqa: E402, F401  (a model: imported so Django registers it)

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
+from core import channel_keys
+
 from .models import Consent, ConsentRequest
 
 
@@ -66,13 +68,13 @@ class NamingOffer:
 def signed_naming_offer(story):
     """A ``NamingOffer`` when the newest active website consent chose another naming than the draft."""
     from .content import content_hash
-    from .gate import WEBSITE, consent_story_id
+    from .gate import consent_story_id
 
     story_id = consent_story_id(story)
     if story_id is None:
         return None
     for consent in Consent.objects.active().filter(story_id=story_id).order_by("-signed_at"):
-        if not consent.covers(WEBSITE):
+        if not consent.covers(channel_keys.WEBSITE):
             continue
         draft = story.get_latest_revision_as_object()  # a fresh copy, changed here only
         if consent.naming == draft.naming:

@@ -4,16 +4,15 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
+from core import mail
 from core.schedule import periodic
 
 from .evidence import record_event
 from .models import Consent, ConsentEvent
-from .services import withdraw
+from .services.withdrawal import withdraw
 
 logger = logging.getLogger(__name__)
 
@@ -74,23 +73,13 @@ def send_expiry_warning(consent, recipients):
     It names the consent's reference and the story's id and admin link, not the story's title or the
     signer: mail passes through servers the organisation does not control.
     """
-    with translation.override(settings.LANGUAGE_CODE):
-        ends = timezone.localtime(consent.valid_until).strftime("%d-%m-%Y")
-        values = {
-            "reference": consent.reference,
-            "id": consent.story_id,
-            "date": ends,
-            "url": settings.BASE_URL.rstrip("/") + reverse("wagtailadmin_pages:edit", args=[consent.story_id])
-            if consent.story_id
-            else settings.BASE_URL,
-        }
-        subject = gettext("Consent %(reference)s ends on %(date)s") % values
-        body = (
-            gettext(
-                "The consent %(reference)s for the patient story with id %(id)s ends on %(date)s. After that date "
-                "the story is taken off every channel automatically. Ask for a new signature in time if it should "
-                "stay.\n\n%(url)s"
-            )
-            % values
-        )
-    send_mail(subject, body, None, recipients)
+    ends = timezone.localtime(consent.valid_until).strftime("%d-%m-%Y")
+    values = {
+        "reference": consent.reference,
+        "id": consent.story_id,
+        "date": ends,
+        "url": settings.BASE_URL.rstrip("/") + reverse("wagtailadmin_pages:edit", args=[consent.story_id])
+        if consent.story_id
+        else settings.BASE_URL,
+    }
+    mail.send("consent/mail/expiry_warning", values, recipients, language=settings.LANGUAGE_CODE)

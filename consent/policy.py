@@ -14,11 +14,9 @@ photo or video the signer refused.
 
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
 from core import channel_keys
 
-from .gate import ConsentGatedPageMixin, consent_story_id
+from .gating import consent_story_id, is_consent_gated
 
 # The codes of a coverage answer.
 NOT_GATED = "not_gated"  # the page needs no consent (an organisation story)
@@ -61,13 +59,12 @@ class Coverage:
 
 
 def is_active(consent, at=None):
-    """Signed, not withdrawn, not erased, not past its end at ``at`` (``ConsentQuerySet.active``)."""
-    at = at or timezone.now()
-    return (
-        consent.withdrawn_at is None
-        and consent.erased_at is None
-        and (consent.valid_until is None or consent.valid_until > at)
-    )
+    """Signed, not withdrawn, not erased, not past its end at ``at``: ``Consent.is_active_at``.
+
+    Every decision of this module asks here (a test breaks the rule here alone and watches every
+    caller follow); the definition itself lives beside its query twin in ``consent.models``.
+    """
+    return consent.is_active_at(at)
 
 
 def covering_consents(consents, channel_key, content_hash, at=None):
@@ -104,7 +101,7 @@ def coverage(page, channel_key, content_hash=None, *, consents=None, at=None, me
     ones, newest first); otherwise they are read in one query. With ``media=True`` a covering
     consent must also allow the photos and video the signed content shows (the website's rule).
     """
-    if not _is_gated(page):
+    if not is_consent_gated(page):
         return Coverage(NOT_GATED)
     if consent_story_id(page) is None:
         return Coverage(MISSING)
@@ -138,8 +135,6 @@ def coverage(page, channel_key, content_hash=None, *, consents=None, at=None, me
     return Coverage(NOT_CHOSEN)
 
 
-def _is_gated(page):
-    if isinstance(page, ConsentGatedPageMixin):
-        return True
-    specific_class = getattr(page, "specific_class", None)
-    return specific_class is not None and issubclass(specific_class, ConsentGatedPageMixin)
+def website_covered(page, content_hash=None):
+    """The gate's question: may ``page`` go live on the website in this version, with its media?"""
+    return coverage(page, channel_keys.WEBSITE, content_hash, media=True).code == COVERED

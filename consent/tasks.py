@@ -4,6 +4,10 @@ A signer who signs while the mail server is down still sees their receipt; the m
 task queue and is tried again with back-off. What a queued mail says (links with a personal token,
 one-time codes, addresses) is sealed with a key derived from ``SECRET_KEY``, so the queue's
 database rows hold no token or address in clear.
+
+A message is built by ``core.mail.render`` from its templates (``consent/mail/<name>``) in the
+reader's language before it is sealed (``queue_message``); ``queue_mail`` seals a subject and body
+made elsewhere (the newsletter's confirmation mail).
 """
 
 import base64
@@ -17,6 +21,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from core import mail
+
 logger = logging.getLogger(__name__)
 
 MAIL_ATTEMPTS = 8  # tried at once, then after 1, 2, 4 … 64 minutes (about two hours in all)
@@ -27,6 +33,16 @@ def _fernet():
     return Fernet(base64.urlsafe_b64encode(key))
 
 
+def queue_message(template, context, to, *, language, label, attachments=()):
+    """Render ``template`` (``core.mail``) in ``language`` and send it from the task queue, retried.
+
+    ``label`` names the mail in the log without personal data (e.g. ``"consent receipt #12"``).
+    ``attachments`` are ``(filename, bytes, mimetype)``. Once rendered, never raises (see ``queue_mail``).
+    """
+    message = mail.render(template, context, to, language=language)
+    _seal_and_enqueue(message.subject, message.body, message.to, label, attachments, message.extra_headers)
+
+
 def queue_mail(subject, body, to, *, label, attachments=()):
     """Send a plain-text mail from the task queue, retried while the mail server is unreachable.
 
@@ -34,12 +50,18 @@ def queue_mail(subject, body, to, *, label, attachments=()):
     ``attachments`` are ``(filename, bytes, mimetype)``. Never raises: a page that queues a mail
     answers whatever the mail server or the queue does.
     """
+    _seal_and_enqueue(subject, body, to, label, attachments)
+
+
+def _seal_and_enqueue(subject, body, to, label, attachments, headers=None):
     payload = {
         "subject": str(subject),
         "body": str(body),
         "to": list(to),
         "attachments": [(name, base64.b64encode(data).decode(), mime) for name, data, mime in attachments],
     }
+    if headers:
+        payload["headers"] = dict(headers)
     sealed = _fernet().encrypt(json.dumps(payload).encode()).decode()
     _enqueue(sealed, label, 1)
 
@@ -64,7 +86,8 @@ def send_queued_mail(sealed, label, attempt=1):
     except (InvalidToken, ValueError):
         logger.error("Mail %s cannot be unsealed (SECRET_KEY changed?); dropped", label)
         return "unreadable"
-    message = EmailMessage(payload["subject"], payload["body"], None, payload["to"])
+    # Mail sealed before the queue kept headers has none (``Content-Language`` came with core.mail).
+    message = EmailMessage(payload["subject"], payload["body"], None, payload["to"], headers=payload.get("headers"))
     for name, data, mime in payload["attachments"]:
         message.attach(name, base64.b64decode(data), mime)
     try:

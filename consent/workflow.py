@@ -1,20 +1,22 @@
-"""The consent workflow task, the default "Patient story" workflow, and the signing receiver.
+"""The consent workflow task, the default "Patient story" workflow, and what a signature moves on.
 
-This module is imported by ``consent.models`` (``ConsentTask`` is a model), so model imports from
-this app happen inside functions.
+``ConsentTask`` is a model outside ``models.py``: ``ConsentConfig.import_models`` imports this
+module while Django loads the models. It stands on the policy (``consent.policy``), never on the
+gate: the gate asks it for the workflow (``models ← policy ← workflow ← gate``). Its receivers are
+connected in ``consent.signal_handlers``.
 """
 
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, transaction
-from django.db.models.signals import post_migrate
-from django.dispatch import receiver
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Task, TaskState
 
-from .signals import consent_signed
+from core import channel_keys
+
+from . import policy
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +37,13 @@ class ConsentTask(Task):
 
     ``start()`` approves at once when a consent already covers the revision (e.g. a re-submission
     of unchanged content); otherwise the task waits for the signer, whose signature approves it
-    through the ``consent_signed`` receiver below. While a consent request for the revision is
+    through ``approve_consent_task_on_signature`` below. While a consent request for the revision is
     pending, the story is locked so the signer reads exactly what will go live.
     """
 
     def start(self, workflow_state, user=None):
-        from .gate import is_covered
-
         task_state = super().start(workflow_state, user=user)
-        if task_state.revision is not None and is_covered(task_state.revision.as_object()):
+        if task_state.revision is not None and policy.website_covered(task_state.revision.as_object()):
             # update=False: WorkflowState.update() moves on by itself when the new task state is
             # no longer in progress (it called us and has not stored this state yet).
             task_state.approve(user=None, update=False)
@@ -105,13 +105,10 @@ def pending_request_for_moderated_revision(story):
     return next((request for request in pending if request.content_hash == moderated_hash), None)
 
 
-@receiver(consent_signed, dispatch_uid="consent.workflow.approve_on_signature")
-def approve_consent_task_on_signature(sender, consent, **kwargs):
+def approve_consent_task_on_signature(consent):
     """A signature for the revision in moderation approves the consent task and moves the workflow on."""
-    from .gate import WEBSITE
-
     story = consent.story
-    if story is None or not consent.covers(WEBSITE) or not consent.is_active:
+    if story is None or not consent.covers(channel_keys.WEBSITE) or not consent.is_active:
         return
     task_state = current_consent_task_state(story)
     if task_state is None or task_state.revision is None:
@@ -168,16 +165,3 @@ def find_patient_story_workflow():
 
 def get_patient_story_workflow():
     return find_patient_story_workflow() or ensure_patient_story_workflow()
-
-
-@receiver(post_migrate, dispatch_uid="consent.workflow.ensure_patient_story_workflow")
-def _ensure_workflow_after_migrate(sender, app_config=None, using="default", **kwargs):
-    # post_migrate is sent once per app after every migrate (and after a test database flush);
-    # react once, to the consent app's, when all tables exist.
-    if app_config is None or app_config.label != "consent":
-        return
-    try:
-        ensure_patient_story_workflow()
-    except DatabaseError:
-        # Migrated only part of the way (e.g. ``migrate consent 0001``): the tables come later.
-        logger.warning("The patient story workflow could not be created yet.")

@@ -88,19 +88,20 @@ def test_a_mail_failure_leaves_the_warning_due_and_goes_on_with_the_others(
     second.request.created_by = first.request.created_by
     second.request.save()
     from consent import periodic
+    from core.mail import render
 
-    real_send = periodic.send_mail
+    real_send = periodic.mail.send  # the warning is sent through core.mail (issue 12)
 
-    def send(subject, body, sender, recipients):
-        if first.reference in subject:
+    def send(template, context, to, **kwargs):
+        if first.reference in render(template, context, to, **kwargs).subject:
             raise ConnectionRefusedError("mail server down")
-        return real_send(subject, body, sender, recipients)
+        return real_send(template, context, to, **kwargs)
 
-    monkeypatch.setattr(periodic, "send_mail", send)
+    monkeypatch.setattr(periodic.mail, "send", send)
     assert warn_before_expiry() == 1
     assert [second.reference in message.subject for message in mail.outbox] == [True]
     first.refresh_from_db()
     assert first.expiry_warning_sent_at is None  # tried again on the next run
-    monkeypatch.setattr(periodic, "send_mail", real_send)
+    monkeypatch.setattr(periodic.mail, "send", real_send)
     assert warn_before_expiry() == 1
     assert first.reference in mail.outbox[-1].subject

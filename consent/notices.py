@@ -1,0 +1,127 @@
+"""The mails of a signature and a withdrawal: the receipt, the confirmations, the notices to staff.
+
+Each is one message with its templates under ``consent/mail/`` (``core.mail``), in the reader's
+language, queued and retried while the mail server is down (``consent.tasks.queue_message``).
+"""
+
+import logging
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy
+
+from .hooks import channel_labels
+from .tasks import queue_message
+
+logger = logging.getLogger(__name__)
+
+
+def send_receipt(consent, withdraw_url):
+    """Email the signer what they agreed to, with the hashes, their withdrawal link and a PDF copy."""
+    from .receipt_pdf import receipt_pdf
+
+    request = consent.request
+    if not request.signer_email:
+        return
+    labels = channel_labels()
+    with translation.override(request.language):
+        try:
+            pdf = receipt_pdf(consent, labels, withdraw_url)
+        except Exception:  # noqa: BLE001 - the consent is recorded; the email must still go out
+            logger.exception("Receipt PDF for consent #%s could not be made", consent.pk)
+            pdf = None
+    attachments = [(f"consent-{consent.reference}.pdf", pdf, "application/pdf")] if pdf else []
+    # Queued, retried: the receipt page is shown whatever the mail server does.
+    queue_message(
+        "consent/mail/receipt",
+        {"consent": consent, "reference": consent.reference, "withdraw_url": withdraw_url, "labels": labels},
+        [request.signer_email],
+        language=request.language,
+        label=f"consent receipt #{consent.pk}",
+        attachments=attachments,
+    )
+
+
+def notify_co_signers(consent, co_signers):
+    """Tell every other signer of the story that it came down because someone else withdrew."""
+    for other in co_signers:
+        if other.request.signer_email.lower() == consent.request.signer_email.lower():
+            continue  # the same person's earlier consent: their own confirmation says it all
+        queue_message(
+            "consent/mail/co_signer_notice",
+            {"reference": other.reference},
+            [other.request.signer_email],
+            language=other.request.language or translation.get_language(),
+            label=f"co-signer notice #{other.pk}",
+        )
+
+
+def notify_withdrawal(consent, withdrawn):
+    """Tell the signer (their confirmation), the editor who asked, and the consent officer."""
+    request = consent.request
+    labels = channel_labels()
+    if request.signer_email:
+        language = request.language or translation.get_language()
+        queue_message(
+            "consent/mail/withdrawal_confirmation",
+            {"reference": consent.reference, "channels": _channels_text(withdrawn, labels, language)},
+            [request.signer_email],
+            language=language,
+            label=f"withdrawal confirmation #{consent.pk}",
+        )
+    for address, language in _staff_recipients(request):
+        queue_message(
+            "consent/mail/withdrawal_notice",
+            _staff_withdrawal_notice(consent, withdrawn, labels, language),
+            [address],
+            language=language,
+            label=f"withdrawal notice #{consent.pk}",
+        )
+
+
+def _channels_text(keys, labels, language):
+    """The channels in words, in the reader's language."""
+    with translation.override(language):
+        return ", ".join(str(labels.get(key, key)) for key in keys)
+
+
+def _staff_recipients(request):
+    """The editor who asked (in their admin language) and the consent officer (the site's language)."""
+    recipients = {}
+    officer = settings.VERTEL["CONSENT_OFFICER_EMAIL"]
+    if officer:
+        recipients[officer] = settings.LANGUAGE_CODE
+    editor = request.created_by
+    if editor is not None and editor.email:
+        profile = getattr(editor, "wagtail_userprofile", None)
+        preferred = profile.get_preferred_language() if profile else settings.LANGUAGE_CODE
+        recipients[editor.email] = preferred or settings.LANGUAGE_CODE
+    return sorted(recipients.items())
+
+
+def _staff_withdrawal_notice(consent, withdrawn, labels, language):
+    """What the notice to staff says: the story by its title, the channels in words, a link."""
+    from django.urls import reverse
+
+    story = consent.story
+    link = (
+        settings.WAGTAILADMIN_BASE_URL + reverse("wagtailadmin_pages:edit", args=[consent.story_id]) if story else ""
+    )
+    return {
+        "reference": consent.reference,
+        "title": story.title if story is not None else gettext_lazy("(story deleted)"),
+        "channels": _channels_text(withdrawn, labels, language),
+        "link": link,
+    }
+
+
+def send_new_withdrawal_link(consent, token):
+    """Email a fresh withdrawal link to the address the consent was signed with."""
+    language = consent.request.language or translation.get_language()
+    queue_message(
+        "consent/mail/new_withdrawal_link",
+        {"reference": consent.reference, "url": settings.BASE_URL + f"/{language}/consent/withdraw/{token}/"},
+        [consent.request.signer_email],
+        language=language,
+        label=f"new withdrawal link #{consent.pk}",
+    )
