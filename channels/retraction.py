@@ -47,7 +47,7 @@ def _account_ids_for(channels):
     if channel_keys.WEBSITE in keys or channel_keys.SOCIAL in keys:
         # Without the website the story has no address; "social" covers every account.
         return None
-    return {channel_keys.account_id(key) for key in keys if channel_keys.account_id(key) is not None}
+    return {channel_keys.account_id(key) for key in keys} - {None}
 
 
 def retract_story(page_or_id, *, reason, channels=None, actor=None, keep_if_consented=False):
