@@ -3,7 +3,8 @@
 ``check_account`` asks the network (``Adapter.check``) and stores what it said. ``refresh_statuses``
 needs no network: it derives EXPIRING/EXPIRED from ``token_expires_at``. The periodic job
 ``channels-accounts`` runs both (the network check at most once a day per account) and emails the
-channel administrators once when a token starts expiring and once when it has expired.
+channel administrators once when a token starts expiring and once when it has expired
+(``core.mail``, the template ``channels/mail/token_expiry``).
 
 A brief network error never marks an account disconnected: only a refusal (``AuthError``) does.
 A refusal of a token whose expiry date has passed (or that the network calls expired) is EXPIRED,
@@ -15,13 +16,12 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import mail
 from core.schedule import periodic
 
 from .adapters.base import AuthError, ChannelError, TokenExpired
@@ -166,20 +166,12 @@ def notify_administrators(accounts):
     if not accounts or not recipients:
         return 0
     base_url = getattr(settings, "WAGTAILADMIN_BASE_URL", "")
-    body = render_to_string(
-        "channels/admin/emails/token_expiry.txt",
-        {
-            "accounts": accounts,
-            "admin_url": base_url + reverse("channel_accounts:index"),
-            "warning_days": warning_days(),
-        },
-    )
-    send_mail(
-        _("Channel accounts need reconnecting soon"),
-        body,
-        None,
-        recipients,
-    )
+    context = {
+        "accounts": accounts,
+        "admin_url": base_url + reverse("channel_accounts:index"),
+        "warning_days": warning_days(),
+    }
+    mail.send("channels/mail/token_expiry", context, recipients, language=translation.get_language())
     return len(recipients)
 
 

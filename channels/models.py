@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.models import Orderable
 
+from core import channel_keys
+
 from . import crypto
 from .adapters import get_adapter_class, kind_choices
 
@@ -62,7 +64,7 @@ class ChannelAccount(models.Model):
 
     @property
     def channel_key(self):
-        return f"account:{self.pk}"
+        return channel_keys.account_key(self.pk)
 
     @property
     def consent_label(self):
@@ -115,7 +117,7 @@ class PostPlan(Orderable):
 
     @property
     def channel_key(self):
-        return f"account:{self.account_id}"
+        return channel_keys.account_key(self.account_id)
 
 
 def new_idempotency_key():
@@ -210,7 +212,7 @@ class Dispatch(models.Model):
 
     @property
     def channel_key(self):
-        return f"account:{self.account_id}"
+        return channel_keys.account_key(self.account_id)
 
 
 class ChannelRemoval(models.Model):

@@ -4,8 +4,8 @@ import logging
 
 from core.schedule import periodic
 
-from .dispatch import sweep
-from .retraction import sweep_missed_removals, sweep_retractions
+from .retraction import sweep_missed_removals
+from .sweeps import sweep, sweep_retractions
 
 logger = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from consent import policy
 from consent.content import effective_image, effective_text  # what a post says is part of what is signed
 from consent.policy import consents_of, coverage
+from core import channel_keys
 
 from . import adapters
 from .adapters.base import Media, Post
@@ -148,7 +149,7 @@ def _consent_availability(page, account, consents, content_hash, now):
             CHANGED,
         )
     if answer.code == policy.WITHDRAWN and any(
-        account.channel_key in consent.channels or "social" in consent.channels for consent in consents
+        account.channel_key in consent.channels or channel_keys.SOCIAL in consent.channels for consent in consents
     ):
         return Availability(
             account, False, _("Consent was withdrawn for %(channel)s.") % {"channel": label}, WITHDRAWN

@@ -8,9 +8,11 @@ webhook account. A consent may also cover the ``social`` group, meaning every so
 
 from django.utils.translation import gettext_lazy as _
 
+from core import channel_keys
+
 BUILTIN_CHANNELS = [
-    ("website", _("Our website")),
-    ("newsletter", _("Our email newsletter")),
+    (channel_keys.WEBSITE, _("Our website")),
+    (channel_keys.NEWSLETTER, _("Our email newsletter")),
 ]
 
 
@@ -23,7 +25,7 @@ def consent_channel_choices():
     accounts = _active_account_choices()
     if accounts:
         return BUILTIN_CHANNELS + accounts
-    return BUILTIN_CHANNELS + [("social", _("Our social media accounts"))]
+    return BUILTIN_CHANNELS + [(channel_keys.SOCIAL, _("Our social media accounts"))]
 
 
 def _active_account_choices():

@@ -1,26 +1,18 @@
-"""Retraction: a story comes off every channel it went out on, and the outcome is kept as evidence.
+"""Retraction: deciding which of a story's posts come off their channels, and queueing their removal.
 
-Triggers (``channels.handlers``): a consent withdrawn or expired (only the channels it no longer
-covers; the website means everything), the story unpublished or deleted, and the editor's
+Triggers (``channels.signal_handlers``): a consent withdrawn or expired (only the channels it no
+longer covers; the website means everything), the story unpublished or deleted, and the editor's
 "remove everywhere" action, which calls :func:`retract_story` (and is remembered per channel, so a
 later publish does not post the story there again until the editor plans that channel anew).
 The handlers run after the change committed and only log their errors, so the periodic sweep
 (:func:`sweep_missed_removals`) also looks for sent posts that should be gone but were never
 queued, and queues them.
 
-For each post that went out, the retraction moves PENDING → RETRACTING → RETRACTED, or MANUAL
-("needs manual removal", with a direct link, the editors emailed) where the network does not allow
-deletion through its API, or where the account now points elsewhere than where the post was made
-(the network identity recorded with the dispatch). A post that surely never went out (its sending
-failed before the network could act) is cancelled: nothing to remove, nobody to email.
-Transient errors retry with back-off; after the last attempt the editors are told and the
-periodic sweep keeps trying every hour: a retraction never gives up silently.
-Every outcome of a patient story is recorded in the consent evidence log, with the strongest
-reason of the triggers that asked for the removal (``REASON_RANK``: withdrawn, expired and erased
-above deleted above unpublished above the editor's), whatever order they arrived in.
+Posts not sent yet are cancelled here; each post that may be out is marked PENDING and its removal
+is enqueued: ``channels.removal`` takes it off the network and records the outcome as evidence,
+with the strongest reason of the triggers (``channels.removal_reasons``).
 """
 
-import datetime
 import logging
 
 from django.db import transaction
@@ -29,79 +21,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consent.policy import covering_consents
+from core import channel_keys
 
-from . import notify
-from .adapters.base import AuthError, ChannelError, PermanentError, RetractUnsupported, TransientError
-from .dispatch import (
-    State,
-    _locked,
-    backoff_seconds,
-    consent_problem,
-    enqueue_on_commit,
-    log_event,
-    next_attempt_message,
-    setting,
-)
-from .models import ChannelAccount, ChannelRemoval, Dispatch, PostPlan
+from . import removal
+from .attempts import State, locked, log_event
+from .dispatch_checks import consent_problem, plan_fingerprint
+from .models import ChannelRemoval, Dispatch, PostPlan
+from .removal import enqueue_retraction
+from .removal_reasons import EDITOR_REASON, consent_reason, stronger_reason
 
 logger = logging.getLogger(__name__)
 
+# moved to channels.removal; kept for callers outside channels' engine (channels.admin_views, the admin tests)
+confirm_manual_removal = removal.confirm_manual_removal
+run_retraction = removal.run_retraction
+
 Retraction = Dispatch.Retraction
-RETRACT_STALE_SECONDS = 300
-# The reason of the editor's "remove everywhere": remembered per channel (``ChannelRemoval``).
-EDITOR_REASON = "editor"
-# Which reason a removal records when several triggers race (a withdrawal unpublishes the story
-# and then tells the channels): the strongest wins, whatever order they arrive in.
-REASON_RANK = {"withdrawn": 3, "expired": 3, "erased": 3, "deleted": 2, "unpublished": 1, EDITOR_REASON: 0}
-CONSENT_REASONS = {"withdrawn", "expired", "erased"}
-
-
-def stronger_reason(current, new):
-    """The stronger of two retraction reasons (``REASON_RANK``); ``current`` on a tie."""
-    if not current:
-        return new
-    if not new:
-        return current
-    return new if REASON_RANK.get(new, 0) > REASON_RANK.get(current, 0) else current
-
-
-def consent_reason(dispatch):
-    """ "withdrawn", "expired" or "erased" when a consent that covered this post was taken back and
-    no valid consent covers it now; else "". Read from the consent rows and their evidence, so a
-    removal triggered by the unpublishing a withdrawal causes still records the withdrawal."""
-    if not dispatch.patient_story_id:
-        return ""
-    from consent.models import Consent, ConsentEvent
-
-    key = dispatch.channel_key
-    consents = list(
-        Consent.objects.filter(story_id=dispatch.patient_story_id).only(
-            "pk", "content_hash", "channels", "withdrawn_channels", "withdrawn_at", "erased_at", "valid_until"
-        )
-    )
-    if any(c.is_active and c.content_hash == dispatch.content_hash and c.covers(key) for c in consents):
-        return ""
-    taken_back = [c.pk for c in consents if not c.is_active or not c.covers(key)]
-    if not taken_back:
-        return ""
-    event = (
-        ConsentEvent.objects.filter(
-            consent_id__in=taken_back,
-            kind__in=[ConsentEvent.Kind.WITHDRAWN, ConsentEvent.Kind.EXPIRED, ConsentEvent.Kind.ERASED],
-        )
-        .order_by("-sequence")
-        .first()
-    )
-    if event is None:
-        return ""
-    reason = (event.data or {}).get("reason") or event.kind
-    return reason if reason in CONSENT_REASONS else "withdrawn"
-
-
-def _actor_label(actor):
-    if getattr(actor, "pk", None):
-        return f"user:{actor.pk}"
-    return actor if isinstance(actor, str) and actor else "system"
 
 
 def _account_ids_for(channels):
@@ -109,17 +44,10 @@ def _account_ids_for(channels):
     if channels is None:
         return None
     keys = set(channels)
-    if "website" in keys or "social" in keys:
+    if channel_keys.WEBSITE in keys or channel_keys.SOCIAL in keys:
         # Without the website the story has no address; "social" covers every account.
         return None
-    ids = set()
-    for key in keys:
-        if key.startswith("account:"):
-            try:
-                ids.add(int(key.split(":", 1)[1]))
-            except ValueError:
-                continue
-    return ids
+    return {channel_keys.account_id(key) for key in keys} - {None}
 
 
 def retract_story(page_or_id, *, reason, channels=None, actor=None, keep_if_consented=False):
@@ -172,7 +100,7 @@ def retract_story(page_or_id, *, reason, channels=None, actor=None, keep_if_cons
             if not possibly_out:
                 continue
             if dispatch.retraction == Retraction.NONE:
-                if _mark_pending(dispatch, dispatch_reason, user):
+                if mark_pending(dispatch, dispatch_reason, user):
                     queued.append(dispatch.pk)
             elif dispatch.retraction != Retraction.RETRACTED:
                 _raise_reason(dispatch, dispatch_reason, user)
@@ -183,7 +111,7 @@ def retract_story(page_or_id, *, reason, channels=None, actor=None, keep_if_cons
     return queued
 
 
-def _mark_pending(dispatch, reason, user=None):
+def mark_pending(dispatch, reason, user=None):
     """Mark a (possibly) posted dispatch "to be removed"; True when its removal can be enqueued now
     (a post still on its way is removed by the sender once it lands)."""
     dispatch.retraction = Retraction.PENDING
@@ -217,8 +145,6 @@ def _raise_reason(dispatch, reason, user=None):
 
 def _remember_removal(page_id, account_ids, user):
     """Record the editor's "remove everywhere" for each channel of the story (see ``ChannelRemoval``)."""
-    from .dispatch import plan_fingerprint
-
     plans = {plan.account_id: plan for plan in PostPlan.objects.filter(page_id=page_id)}
     accounts = set(plans) | set(Dispatch.objects.filter(page_id=page_id).values_list("account_id", flat=True))
     if account_ids is not None:
@@ -235,281 +161,10 @@ def _remember_removal(page_id, account_ids, user):
         )
 
 
-def enqueue_retraction(dispatch_id, run_after=None):
-    """Enqueue ``retract_dispatch`` when the transaction commits (see ``enqueue_on_commit``)."""
-    enqueue_on_commit("retract_dispatch", dispatch_id, run_after)
-
-
-def _evidence(dispatch, kind, actor="system", **data):
-    if not dispatch.patient_story_id:
-        return
-    from consent.evidence import record_event
-
-    # The strongest reason known now (a withdrawal may have landed after the removal was queued).
-    reason = stronger_reason(dispatch.retraction_reason, consent_reason(dispatch))
-    if reason != dispatch.retraction_reason:
-        _set(dispatch, retraction_reason=reason[:30])
-
-    record_event(
-        kind,
-        story_id=dispatch.patient_story_id,
-        actor=actor,
-        data={
-            "network": dispatch.account.kind,
-            "channel": dispatch.channel_key,
-            "remote_url": dispatch.remote_url,
-            "dispatch_id": dispatch.pk,
-            "reason": dispatch.retraction_reason,
-            **data,
-        },
-    )
-
-
-def _claim(dispatch_id, now):
-    with transaction.atomic():
-        dispatch = _locked(Dispatch.objects.filter(pk=dispatch_id)).select_related("account").first()
-        if dispatch is None:
-            return None
-        if dispatch.retraction in (Retraction.PENDING, Retraction.FAILED):
-            if dispatch.retract_next_attempt_at is not None and dispatch.retract_next_attempt_at > now:
-                return None
-        elif dispatch.retraction == Retraction.RETRACTING:
-            if dispatch.updated_at > now - datetime.timedelta(seconds=RETRACT_STALE_SECONDS):
-                return None
-        else:
-            return None
-        if dispatch.state == State.SENDING:
-            # The post is on its way; the sender enqueues the removal once it lands.
-            return None
-        dispatch.retraction = Retraction.RETRACTING
-        dispatch.retract_attempts += 1
-        dispatch.updated_at = now
-        dispatch.save(update_fields=["retraction", "retract_attempts", "updated_at"])
-    return dispatch
-
-
-def _set(dispatch, **fields):
-    fields.setdefault("updated_at", timezone.now())
-    Dispatch.objects.filter(pk=dispatch.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(dispatch, name, value)
-
-
-def _manual(dispatch, url, reason, *, actor="system"):
-    _set(dispatch, retraction=Retraction.MANUAL, manual_removal_url=(url or "")[:1000], retract_error=reason[:2000])
-    log_event(dispatch, "retract", "manual", f"{reason} {url}".strip())
-    _evidence(dispatch, _kind("RETRACTION_MANUAL"), actor=actor, manual_removal_url=url)
-    notify.manual_removal_needed(dispatch, url, reason)
-    log_event(dispatch, "notify", "sent", _("The editors were told."))
-    return Retraction.MANUAL
-
-
-def _kind(name):
-    from consent.models import ConsentEvent
-
-    return getattr(ConsentEvent.Kind, name)
-
-
-def run_retraction(dispatch_id, *, now=None):
-    """Remove one post from its network; return the retraction state (for logs and tests)."""
-    now = now or timezone.now()
-    dispatch = _claim(dispatch_id, now)
-    if dispatch is None:
-        return "skipped"
-    try:
-        adapter = dispatch.account.adapter()
-    except Exception as error:  # noqa: BLE001 - unreadable credentials: keep trying, tell people
-        return _retry_later(dispatch, str(error), now)
-
-    if dispatch.state != State.SENT and dispatch.sending_started_at is None:
-        # Its sending failed before the network could act: nothing is out, nobody needs to look.
-        return _nothing_to_remove(dispatch)
-    if dispatch.state != State.SENT:
-        # Failed while its outcome was unknown: the post may or may not be out.
-        return _retract_uncertain(dispatch, adapter, now)
-    if not dispatch.remote_id:
-        return _manual(
-            dispatch,
-            dispatch.remote_url or dispatch.account.profile_url,
-            _("No id of this post is known, so it cannot be deleted through the network's API."),
-        )
-    identity = dispatch.network_identity or None
-    try:
-        adapter.retract(dispatch.remote_id, dispatch.remote_url, identity=identity)
-    except RetractUnsupported as error:
-        url = error.manual_url or adapter.manual_removal_url(dispatch.remote_id, dispatch.remote_url)
-        return _manual(dispatch, url, error.message)
-    except PermanentError as error:
-        if not _identity_changed(adapter, identity):
-            return _permanent_failure(dispatch, adapter, error, now)
-        # The account now posts elsewhere: its credentials are not for the place the post is.
-        return _manual(
-            dispatch,
-            dispatch.remote_url or adapter.manual_removal_url(dispatch.remote_id, dispatch.remote_url),
-            _(
-                "The account's settings changed since this post was made (%(then)s), and the network refused "
-                "the deletion (%(detail)s); remove the post by hand."
-            )
-            % {"then": ", ".join(str(value) for value in identity.values()), "detail": error.message},
-        )
-    except (TransientError, ChannelError) as error:
-        return _retry_later(dispatch, error.message, now, status=error.status, retry_after=error.retry_after)
-    except Exception as error:  # noqa: BLE001 - a bug or an unwrapped network error: retry, never drop
-        logger.exception("Retraction of dispatch %s failed unexpectedly.", dispatch.pk)
-        return _retry_later(dispatch, str(error), now)
-    _set(dispatch, retraction=Retraction.RETRACTED, retracted_at=timezone.now(), retract_error="")
-    log_event(dispatch, "retract", "retracted", dispatch.remote_url or dispatch.remote_id)
-    _evidence(dispatch, _kind("RETRACTED"))
-    return Retraction.RETRACTED
-
-
-def _identity_changed(adapter, identity):
-    try:
-        return bool(identity) and adapter.identity_changed(identity)
-    except Exception:  # noqa: BLE001 - unsure: treat as unchanged, the usual rules apply
-        return False
-
-
-def _permanent_failure(dispatch, adapter, error, now):
-    """A refusal of the deletion: reconnecting fixes a refused token (retry); anything else needs a person."""
-    if isinstance(error, AuthError):
-        ChannelAccount.objects.filter(pk=dispatch.account_id).update(
-            status=ChannelAccount.Status.ERROR, status_message=error.message[:500], updated_at=timezone.now()
-        )
-        if dispatch.retract_attempts == 1:
-            notify.account_refused(dispatch, error.message)
-        # Reconnecting the account fixes it: keep trying.
-        return _retry_later(dispatch, error.message, now, status=error.status)
-    url = adapter.manual_removal_url(dispatch.remote_id, dispatch.remote_url)
-    return _manual(dispatch, url, error.message)
-
-
-def _nothing_to_remove(dispatch):
-    _set(
-        dispatch,
-        state=State.CANCELLED,
-        retraction=Retraction.NONE,
-        next_attempt_at=None,
-        retract_next_attempt_at=None,
-        retract_error="",
-    )
-    log_event(dispatch, "retract", "nothing", _("The post never went out: nothing to remove."))
-    return Retraction.NONE
-
-
-def _retract_uncertain(dispatch, adapter, now):
-    if adapter.can_reconcile:
-        try:
-            found = adapter.find_existing(_post_for(dispatch))
-        except ChannelError as error:
-            return _retry_later(dispatch, error.message, now, status=error.status)
-        if found is None:
-            _set(dispatch, retraction=Retraction.NONE, sending_started_at=None, retract_error="")
-            log_event(dispatch, "retract", "nothing", _("The post never reached the network: nothing to remove."))
-            return Retraction.NONE
-        from .dispatch import _identity_of, safe_url
-
-        _set(
-            dispatch,
-            state=State.SENT,
-            remote_id=found.remote_id[:500],
-            remote_url=safe_url(found.remote_url),
-            network_identity=_identity_of(adapter),
-        )
-        log_event(dispatch, "reconcile", "sent", _("Found on the network; removing it."))
-        _set(dispatch, retraction=Retraction.PENDING)
-        return run_retraction(dispatch.pk, now=now)
-    return _manual(
-        dispatch,
-        dispatch.account.profile_url,
-        _("A post may have reached this network (the outcome was unknown); check the account and remove it if so."),
-    )
-
-
-def _post_for(dispatch):
-    from .adapters.base import Post
-
-    return Post(
-        text=dispatch.text,
-        link=dispatch.link,
-        title=dispatch.page_title,
-        idempotency_key=dispatch.idempotency_key,
-        extra={"story_id": dispatch.page_id, "content_hash": dispatch.content_hash, "dispatch_id": dispatch.pk},
-    )
-
-
-def _retry_later(dispatch, reason, now, *, status=None, retry_after=None):
-    attempts = dispatch.retract_attempts
-    cap = setting("DISPATCH_RETRY_CAP_SECONDS")
-    if attempts < setting("DISPATCH_MAX_ATTEMPTS"):
-        delay = backoff_seconds(attempts, retry_after)
-    else:
-        delay = max(cap, float(retry_after or 0))
-    next_at = max(now, timezone.now()) + datetime.timedelta(seconds=delay)
-    _set(dispatch, retraction=Retraction.FAILED, retract_error=reason[:2000], retract_next_attempt_at=next_at)
-    log_event(
-        dispatch,
-        "retract",
-        "retry",
-        next_attempt_message(reason, next_at),
-        status_code=status,
-    )
-    if attempts == setting("DISPATCH_MAX_ATTEMPTS"):
-        notify.retraction_stuck(dispatch, reason)
-        log_event(dispatch, "notify", "sent", _("The editors were told; removal keeps being retried every hour."))
-    enqueue_retraction(dispatch.pk, run_after=next_at)
-    return Retraction.FAILED
-
-
-def confirm_manual_removal(dispatch, user):
-    """An editor removed the post by hand: record it, in the evidence too."""
-    with transaction.atomic():
-        dispatch = Dispatch.objects.select_for_update().select_related("account").get(pk=dispatch.pk)
-        if dispatch.retraction not in (Retraction.MANUAL, Retraction.FAILED):
-            from .dispatch import ActionRefused
-
-            raise ActionRefused(_("Only a post that needs manual removal can be confirmed as removed."))
-        _set(dispatch, retraction=Retraction.RETRACTED, retracted_at=timezone.now(), retract_error="")
-        log_event(dispatch, "retract", "retracted", _("Removed by hand."), actor=user)
-        _evidence(dispatch, _kind("RETRACTED"), actor=_actor_label(user), manual=True)
-    return dispatch
-
-
-def sweep_retractions(now=None):
-    """Enqueue every removal that is due (retries, lost tasks, stale RETRACTING rows); return how many."""
-    now = now or timezone.now()
-    lost_before = now - datetime.timedelta(seconds=RETRACT_STALE_SECONDS)
-    from .dispatch import _backend_defers
-
-    # A retry enqueued with run_after is waiting in the queue; only long-due ones are lost.
-    retry_due_before = lost_before if _backend_defers() else now
-    due = Dispatch.objects.filter(
-        Q(
-            retraction__in=[Retraction.PENDING, Retraction.FAILED],
-            retract_next_attempt_at__isnull=True,
-            updated_at__lte=lost_before,
-        )
-        | Q(retraction__in=[Retraction.PENDING, Retraction.FAILED], retract_next_attempt_at__lte=retry_due_before)
-        | Q(retraction=Retraction.RETRACTING, updated_at__lte=lost_before)
-    ).exclude(state=State.SENDING)
-    ids = list(due.values_list("pk", flat=True)[:1000])
-    for dispatch_id in ids:
-        enqueue_retraction(dispatch_id)
-    if not _backend_defers():
-        # The immediate backend cannot hold a retry until its time: run due retries here.
-        retries = Dispatch.objects.filter(
-            retraction__in=[Retraction.PENDING, Retraction.FAILED], retract_next_attempt_at__lte=now
-        ).exclude(state=State.SENDING)
-        for dispatch_id in retries.values_list("pk", flat=True)[:1000]:
-            run_retraction(dispatch_id, now=now)
-            ids.append(dispatch_id)
-    return len(ids)
-
-
 def sweep_missed_removals(now=None, limit=1000):
     """Queue the removal of posts that are out but should be gone, and never were queued; return how many.
 
-    The receivers that queue removals (``channels.handlers``) run after the withdrawal or
+    The receivers that queue removals (``channels.signal_handlers``) run after the withdrawal or
     unpublishing committed and only log their errors, so a removal can be lost. This pass finds
     posts (sent, or of unknown outcome) not being removed whose story is deleted or no longer
     live, or, for a patient story, that no valid consent covers for their channel and content
@@ -534,17 +189,17 @@ def sweep_missed_removals(now=None, limit=1000):
     for dispatch_id, page_id, account_id, digest in patient.values_list(
         "pk", "page_id", "account_id", "content_hash"
     ).iterator():
-        if not covering_consents(consents.get(page_id, []), f"account:{account_id}", digest, now):
+        if not covering_consents(consents.get(page_id, []), channel_keys.account_key(account_id), digest, now):
             found.append((dispatch_id, "withdrawn"))
     found = found[:limit]  # the rest next minute
     queued = 0
     for dispatch_id, reason in found:
         with transaction.atomic():
-            dispatch = _locked(Dispatch.objects.filter(pk=dispatch_id, retraction=Retraction.NONE)).first()
+            dispatch = locked(Dispatch.objects.filter(pk=dispatch_id, retraction=Retraction.NONE)).first()
             if dispatch is None:
                 continue
             logger.warning("Dispatch %s: its removal (%s) was never queued; queued by the sweep.", dispatch_id, reason)
-            if _mark_pending(dispatch, stronger_reason(reason, consent_reason(dispatch))):
+            if mark_pending(dispatch, stronger_reason(reason, consent_reason(dispatch))):
                 enqueue_retraction(dispatch_id)
             queued += 1
     return queued

@@ -1,22 +1,13 @@
-"""Background tasks of the channels app, run by the worker (``manage.py db_worker``).
+"""The old dotted paths of the channels' background tasks, for rows already in the task table.
 
-Both tasks are safe to run twice or concurrently: each locks its row and does nothing unless the
-row is due, so a duplicate enqueue (the periodic sweep re-enqueues what looks lost) costs one query.
+Each task now sits beside the function it runs: ``send_dispatch`` in ``channels.dispatch``,
+``retract_dispatch`` in ``channels.removal``, and new rows name those modules. Rows queued before
+the move name ``channels.tasks.send_dispatch`` and ``channels.tasks.retract_dispatch``; the
+worker imports a row's task by that path (django-tasks' ``import_string``), so these names must
+keep resolving until no such row is left. Nothing in the product enqueues them from here.
 """
 
-from django_tasks import task
+from .dispatch import send_dispatch
+from .removal import retract_dispatch
 
-from .dispatch import run_dispatch
-from .retraction import run_retraction
-
-
-@task()
-def send_dispatch(dispatch_id):
-    """Send one story's post to one channel (see ``channels.dispatch.run_dispatch``)."""
-    return run_dispatch(dispatch_id)
-
-
-@task()
-def retract_dispatch(dispatch_id):
-    """Remove one post from its channel (see ``channels.retraction.run_retraction``)."""
-    return run_retraction(dispatch_id)
+__all__ = ["retract_dispatch", "send_dispatch"]

@@ -7,10 +7,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from channels import dispatch as dispatch_module
-from channels.dispatch import ActionRefused, mark_sent_manually, plan_for_publish, retry, run_dispatch
+from channels import attempts
+from channels.dispatch import ActionRefused, mark_sent_manually, retry, run_dispatch
 from channels.models import ChannelAccount, Dispatch
 from channels.periodic import dispatch_sweep
+from channels.planning import plan_for_publish
 from tests.channels.dispatch_support import publish_with_consent
 from tests.consent.gate_fixtures import build_consent
 
@@ -109,7 +110,7 @@ def test_scheduled_post_waits_for_its_time(
         publish(org_story)
     dispatch = Dispatch.objects.get(page=org_story)
     assert dispatch.state == State.QUEUED and dispatch.scheduled_for == later
-    task = DBTaskResult.objects.get(task_path="channels.tasks.send_dispatch")
+    task = DBTaskResult.objects.get(task_path="channels.dispatch.send_dispatch")
     assert task.run_after == later
     # A worker that runs it early (or a duplicate task) sends nothing.
     assert run_dispatch(dispatch.pk).startswith("not-due")
@@ -174,7 +175,7 @@ def test_transient_errors_retry_with_growing_jittered_backoff_then_succeed(
     settings.VERTEL = {**settings.VERTEL, "DISPATCH_RETRY_BASE_SECONDS": 60, "DISPATCH_RETRY_CAP_SECONDS": 100000}
     # The random half of each delay is pinned to a quarter of its range: the waits are exact, and
     # differ from a back-off without jitter (60, 120, 240 s).
-    monkeypatch.setattr(dispatch_module.random, "uniform", lambda low, high: low + (high - low) / 4)
+    monkeypatch.setattr(attempts.random, "uniform", lambda low, high: low + (high - low) / 4)
     # Answers that say the post was not handled: 503, 429, 503 (a 500/502/504 is an unknown outcome).
     testnet.post_script = [(503, {}), (429, {}), (503, {})]
     add_plan(org_story, testnet_account())
@@ -302,15 +303,15 @@ def test_plan_for_publish_ignores_drafts(make_org_story, testnet, testnet_accoun
 
 def test_backoff_is_capped_and_honours_retry_after(settings):
     settings.VERTEL = {**settings.VERTEL, "DISPATCH_RETRY_BASE_SECONDS": 60, "DISPATCH_RETRY_CAP_SECONDS": 3600}
-    assert all(1800 <= dispatch_module.backoff_seconds(20) <= 3600 for _ in range(50))
-    assert dispatch_module.backoff_seconds(1, retry_after=7200) >= 7200
+    assert all(1800 <= attempts.backoff_seconds(20) <= 3600 for _ in range(50))
+    assert attempts.backoff_seconds(1, retry_after=7200) >= 7200
 
 
 def test_jitter_spreads_the_retries_of_posts_that_failed_together(settings):
     """Many posts failing in one outage must not all come back at the same second."""
     settings.VERTEL = {**settings.VERTEL, "DISPATCH_RETRY_BASE_SECONDS": 60, "DISPATCH_RETRY_CAP_SECONDS": 3600}
     random.seed(20261129)
-    delays = [dispatch_module.backoff_seconds(3) for _ in range(40)]
+    delays = [attempts.backoff_seconds(3) for _ in range(40)]
     assert all(120 <= delay <= 240 for delay in delays)
     assert len({round(delay) for delay in delays}) >= 20
     assert max(delays) - min(delays) > 60
@@ -393,7 +394,7 @@ def test_sweep_requeues_a_lost_task_on_the_database_queue(
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     add_plan(org_story, testnet_account())
     publish(org_story)  # the enqueue on commit never happens: the task is lost
-    assert not DBTaskResult.objects.filter(task_path="channels.tasks.send_dispatch").exists()
+    assert not DBTaskResult.objects.filter(task_path="channels.dispatch.send_dispatch").exists()
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatch_sweep()["enqueued"] == 0  # just due: its task may still be on its way
     later = timezone.now() + datetime.timedelta(minutes=10)
@@ -401,7 +402,7 @@ def test_sweep_requeues_a_lost_task_on_the_database_queue(
         assert dispatch_sweep(now=later)["enqueued"] == 1
         # Running the sweep again right away does not pile up duplicate tasks.
         assert dispatch_sweep(now=later)["enqueued"] == 0
-    assert DBTaskResult.objects.filter(task_path="channels.tasks.send_dispatch").count() == 1
+    assert DBTaskResult.objects.filter(task_path="channels.dispatch.send_dispatch").count() == 1
 
 
 def test_switching_a_plan_off_cancels_its_waiting_post(

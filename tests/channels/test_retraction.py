@@ -9,7 +9,8 @@ from django.utils import timezone
 from channels.dispatch import run_dispatch
 from channels.models import Dispatch
 from channels.periodic import dispatch_sweep
-from channels.retraction import confirm_manual_removal, retract_story, run_retraction
+from channels.removal import confirm_manual_removal, run_retraction
+from channels.retraction import retract_story
 from consent.models import ConsentEvent
 from consent.services import withdraw
 from tests.channels.dispatch_support import publish_with_consent
@@ -246,7 +247,7 @@ def test_post_another_valid_consent_still_covers_stays(
 
 def _failing_once(monkeypatch):
     """Make the receivers' ``retract_story`` fail once, as a database hiccup after the commit would."""
-    from channels import handlers
+    from channels import signal_handlers as handlers
 
     calls = []
 

@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from channels import dispatch as dispatching
+from channels import claims, dispatch_checks
 from channels.models import Dispatch
 from channels.periodic import dispatch_sweep
 from consent.models import ConsentEvent
@@ -28,10 +28,10 @@ Retraction = Dispatch.Retraction
 
 def killed_mid_post(dispatch_id):
     """What a worker did before SIGKILL: claimed the row, recorded the post, the network stored it."""
-    dispatch, outcome, _uncertain, _first = dispatching._claim(dispatch_id, timezone.now())
+    dispatch, outcome, _uncertain, _first = claims.claim(dispatch_id, timezone.now())
     assert outcome == "claimed"
-    post = dispatching.build_post(dispatch)
-    dispatching._record_post(dispatch, dispatch.sending_started_at, post)
+    post = dispatch_checks.build_post(dispatch)
+    claims.record_post(dispatch, dispatch.sending_started_at, post)
     dispatch.account.adapter().publish(post)  # the answer is lost with the worker
 
 
@@ -76,7 +76,7 @@ def test_a_post_in_flight_that_never_arrived_is_cancelled_and_not_left_pending(
     consent = publish_with_consent(patient_story, ["website", "social"])
     dispatch = Dispatch.objects.get(page=patient_story)
     # The worker died after its claim, before the request left.
-    dispatching._claim(dispatch.pk, timezone.now())
+    claims.claim(dispatch.pk, timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         withdraw(consent)
     run_jobs_later(django_capture_on_commit_callbacks)

@@ -52,7 +52,7 @@ def drop_other_tasks():
 
     # Only tasks no worker has claimed: one DELETE, so a worker claims a row before or never.
     waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
-    deleted, _by_model = waiting.exclude(task_path__startswith="channels.tasks.").delete()
+    deleted, _by_model = waiting.exclude(task_path__startswith="channels.").delete()
     return deleted
 
 

@@ -1,6 +1,7 @@
-"""Signal receivers: publishing plans the posts, withdrawal and unpublishing take them back.
+"""The channels app's signal receivers: publishing plans the posts, withdrawal and unpublishing take them back.
 
-Connected in ``ChannelsConfig.ready()``. Receivers never raise into the caller (publishing or a
+Connected in ``ChannelsConfig.ready()`` (``channels/apps.py``), the one place the app wires
+signals; nothing here connects itself. Receivers never raise into the caller (publishing or a
 withdrawal must not fail because a channel is down): they queue work and log what went wrong.
 A removal lost that way is found by the periodic sweep
 (``channels.retraction.sweep_missed_removals``), which queues the removal of every sent post whose
@@ -9,8 +10,8 @@ story is gone or whose consent no longer covers it.
 
 import logging
 
-from .dispatch import plan_for_publish
 from .mixins import SyndicatedPageMixin
+from .planning import plan_for_publish
 from .retraction import retract_story
 
 logger = logging.getLogger(__name__)
