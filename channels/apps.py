@@ -15,29 +15,11 @@ class ChannelsConfig(AppConfig):
 
         from consent.signals import consent_withdrawn
 
-        # ``consent_hooks`` registers the answers to consent's hooks (channel choices, post previews).
-<<<<<<< HEAD
-=======
-        from . import consent_hooks, signal_handlers  # noqa: F401
+        # ``consent_hooks`` registers the answers to consent's hooks (channel choices, post previews);
+        # importing ``accounts`` registers its periodic job (``channels-accounts``).
+        from . import accounts, consent_hooks, signal_handlers  # noqa: F401
 
->>>>>>> h/engine
-        # Importing ``accounts`` registers its periodic job (``channels-accounts``).
-        from . import (  # noqa: F401
-            accounts,  # noqa: F401
-            consent_hooks,
-            handlers,
-        )
-
-<<<<<<< HEAD
-        page_published.connect(handlers.on_page_published, dispatch_uid="vertel_channels_publish")
-        page_unpublished.connect(handlers.on_page_unpublished, dispatch_uid="vertel_channels_unpublish")
-        pre_delete.connect(handlers.on_story_deleted, dispatch_uid="vertel_channels_delete")
-        consent_withdrawn.connect(handlers.on_consent_withdrawn, dispatch_uid="vertel_channels_withdrawn")
-=======
         page_published.connect(signal_handlers.on_page_published, dispatch_uid="vertel_channels_publish")
         page_unpublished.connect(signal_handlers.on_page_unpublished, dispatch_uid="vertel_channels_unpublish")
         pre_delete.connect(signal_handlers.on_story_deleted, dispatch_uid="vertel_channels_delete")
         consent_withdrawn.connect(signal_handlers.on_consent_withdrawn, dispatch_uid="vertel_channels_withdrawn")
-        # Without a sender: wagtailadmin's permissions exist only after its own post_migrate.
-        post_migrate.connect(ensure_groups, dispatch_uid="vertel_channels_groups")
->>>>>>> h/engine
