@@ -4,17 +4,24 @@ Each action is a ``wagtail.actions.base.BaseAction``: ``check()`` raises a ``Per
 subclass (with a sentence) when the user may not do it, and ``ActionNotPossible`` (with a sentence)
 when the object is not in a state the action applies to; ``execute()`` checks, then asks the engine
 (``channels.dispatch``, ``channels.retraction``, ``channels.accounts``) through its public names.
-``is_offered()`` says whether the button is shown at all. The views that call these are thin
-(``channels.admin_views``); the engine's own refusals (``ActionRefused``) become ``ActionNotPossible``.
+``is_offered()`` says whether the button is shown at all. The engine's own refusals
+(``ActionRefused``) become ``ActionNotPossible``.
+
+``register_actions`` puts them in Wagtail's action registry (``channels.wagtail_hooks`` calls it from
+the ``register_actions`` hook); the thin views of ``channels.admin_views`` and Wagtail's own generic
+views (the account's delete view) look them up there.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from wagtail.actions.base import BaseAction
+from wagtail.actions.delete import DeleteAction
+from wagtail.models import Page
 
 from . import accounts, retraction
 from . import dispatch as engine
-from .models import Dispatch
+from .models import ChannelAccount, Dispatch
 
 RETRYABLE_STATES = [Dispatch.State.FAILED, Dispatch.State.MISSED, Dispatch.State.BLOCKED]
 MANUAL_REMOVAL_STATES = [Dispatch.Retraction.MANUAL, Dispatch.Retraction.FAILED]
@@ -210,3 +217,37 @@ class CheckConnectionAction(ChannelAction):
     def execute(self, skip_permission_checks=False):
         self.check(skip_permission_checks=skip_permission_checks)
         return accounts.check_account(self.instance)
+
+
+class AccountDeleteAction(DeleteAction):
+    """Wagtail's delete, refused while the account has dispatches (they are its post history)."""
+
+    def check(self, skip_permission_checks=False):
+        super().check(skip_permission_checks=skip_permission_checks)
+        if self.instance.dispatches.exists():
+            raise self.refusal()
+
+    def refusal(self):
+        return ActionNotPossible(
+            _(
+                "'%(name)s' has posts in the dispatch log and cannot be deleted. "
+                "Deactivate it instead: it then gets no posts and is not offered to signers."
+            )
+            % {"name": self.instance}
+        )
+
+    def execute(self, skip_permission_checks=False):
+        try:
+            return super().execute(skip_permission_checks=skip_permission_checks)
+        except ProtectedError as error:  # a dispatch made while the form was open
+            raise self.refusal() from error
+
+
+def register_actions(registry):
+    """Add the channels' actions to Wagtail's action registry (the ``register_actions`` hook)."""
+    for action_class in (RetryDispatchAction, MarkSentAction, ConfirmRemovalAction):
+        registry.register(Dispatch, action_class)
+    registry.register(ChannelAccount, CheckConnectionAction)
+    registry.register(ChannelAccount, AccountDeleteAction)
+    # Any page with posts out (the button shows on syndicated stories, see channels.wagtail_hooks).
+    registry.register(Page, RemoveEverywhereAction)

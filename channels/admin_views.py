@@ -12,7 +12,7 @@ as these views always answered ("Check connection" keeps Wagtail's redirect to t
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -20,22 +20,23 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import View
+from wagtail.actions import action_registry
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from .actions import (
-    ActionNotPossible,
-    CheckConnectionAction,
-    ConfirmRemovalAction,
-    MarkSentAction,
-    RemoveEverywhereAction,
-    RetryDispatchAction,
-    posts_out,
-)
+from .actions import ActionNotPossible, posts_out
 from .forms import MarkSentForm
 from .models import ChannelAccount, Dispatch
+
+
+def get_action(instance, action_name, user, **kwargs):
+    """The action registered for the instance's model in Wagtail's action registry, for ``user``."""
+    action_class = action_registry.get_action_class(type(instance), action_name)
+    if action_class is None:
+        raise Http404
+    return action_class(instance, user=user, **kwargs)
 
 
 def dispatch_buttons(dispatch, user):
@@ -44,14 +45,14 @@ def dispatch_buttons(dispatch, user):
     ``asks_url``: the form has a field for the post's address (Mark as sent).
     """
     offered = [
-        (RetryDispatchAction, _("Retry"), "channels_admin:retry", False),
-        (MarkSentAction, _("Mark as sent"), "channels_admin:mark_sent", True),
-        (ConfirmRemovalAction, _("Mark as removed"), "channels_admin:mark_removed", False),
+        ("retry", _("Retry"), "channels_admin:retry", False),
+        ("mark_sent", _("Mark as sent"), "channels_admin:mark_sent", True),
+        ("confirm_removal", _("Mark as removed"), "channels_admin:mark_removed", False),
     ]
     return [
         {"label": label, "url": reverse(url_name, args=[dispatch.pk]), "asks_url": asks_url, "id": dispatch.pk}
-        for action_class, label, url_name, asks_url in offered
-        if action_class(dispatch, user=user).is_offered()
+        for action_name, label, url_name, asks_url in offered
+        if get_action(dispatch, action_name, user).is_offered()
     ]
 
 
@@ -91,11 +92,11 @@ class ActionView(RefusalIs403Mixin, PermissionCheckedMixin, View):
 
 
 class DispatchActionView(ActionView):
-    """POST: run ``action_class`` on one dispatch, say how it went, go back where the button was."""
+    """POST: run the action ``action_name`` on one dispatch, say how it went, go back where the button was."""
 
     permission_policy = ModelPermissionPolicy(Dispatch)
     permission_required = "change"
-    action_class = None
+    action_name = None
     success_message = ""
 
     @cached_property
@@ -109,8 +110,8 @@ class DispatchActionView(ActionView):
         """Back to where the button was (the report or the detail view), never off-site."""
         return redirect(safe_next_url(self.request) or self.default_url())
 
-    def get_action(self):
-        return self.action_class(self.dispatch_object, user=self.request.user)
+    def get_action(self, **kwargs):
+        return get_action(self.dispatch_object, self.action_name, self.request.user, **kwargs)
 
     def post(self, request, *args, **kwargs):
         try:
@@ -125,14 +126,14 @@ class DispatchActionView(ActionView):
 class RetryView(DispatchActionView):
     """Put a failed, missed or blocked post back in the queue."""
 
-    action_class = RetryDispatchAction
+    action_name = "retry"
     success_message = gettext_lazy("'%(dispatch)s' is queued again.")
 
 
 class MarkRemovedView(DispatchActionView):
     """Record that a person removed a post by hand on the network."""
 
-    action_class = ConfirmRemovalAction
+    action_name = "confirm_removal"
     success_message = gettext_lazy("'%(dispatch)s' is recorded as removed.")
 
 
@@ -140,7 +141,7 @@ class MarkSentView(WagtailAdminTemplateMixin, DispatchActionView):
     """GET shows the form; POST records the post's address (see ``MarkSentAction``)."""
 
     http_method_names = ["get", "post"]
-    action_class = MarkSentAction
+    action_name = "mark_sent"
     success_message = gettext_lazy("'%(dispatch)s' is recorded as sent.")
     template_name = "channels/admin/mark_sent.html"
     page_title = gettext_lazy("Mark as sent")
@@ -157,9 +158,8 @@ class MarkSentView(WagtailAdminTemplateMixin, DispatchActionView):
         form = MarkSentForm(request.POST)
         if not form.is_valid():
             return self.form_or_refusal(form)
-        action = MarkSentAction(self.dispatch_object, user=request.user, remote_url=form.cleaned_data["remote_url"])
         try:
-            action.execute()
+            self.get_action(remote_url=form.cleaned_data["remote_url"]).execute()
         except ActionNotPossible as refusal:
             messages.error(request, refusal.message)
         else:
@@ -202,7 +202,7 @@ class RemoveEverywhereView(WagtailAdminTemplateMixin, ActionView):
 
     @cached_property
     def action(self):
-        return RemoveEverywhereAction(self.page, user=self.request.user)
+        return get_action(self.page, "remove_everywhere", self.request.user)
 
     def get(self, request, *args, **kwargs):
         self.action.check()
@@ -230,7 +230,7 @@ class CheckConnectionView(ActionView):
 
     def post(self, request, pk):
         account = get_object_or_404(ChannelAccount, pk=pk)
-        ok, message = CheckConnectionAction(account, user=request.user).execute()
+        ok, message = get_action(account, "check_connection", request.user).execute()
         if ok:
             messages.success(request, _("Connected to %(name)s. %(message)s") % {"name": account, "message": message})
         else:

@@ -13,7 +13,6 @@ removed on a dispatch) are thin views over ``channels.actions``, in ``channels.a
 import django_filters
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import ProtectedError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,6 +25,7 @@ from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexV
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Page
 
+from .actions import ActionNotPossible
 from .adapters import kind_choices
 from .admin_display import LinkColumn, local_datetime
 from .admin_views import CheckConnectionView, dispatch_buttons
@@ -100,38 +100,24 @@ class AccountEditView(EditView):
 
 
 class AccountDeleteView(DeleteView):
-    """Refuses while the account has dispatches (they are its post history): deactivate instead."""
+    """Refuses while the account has dispatches (``channels.actions.AccountDeleteAction``)."""
 
     template_name = "channels/admin/account_delete.html"
 
-    @cached_property
-    def has_dispatches(self):
-        return self.object.dispatches.exists()
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["has_dispatches"] = self.has_dispatches
+        context["has_dispatches"] = self.object.dispatches.exists()
         context["edit_url"] = reverse(self.edit_url_name, args=[self.object.pk])
         return context
 
     def form_valid(self, form):
-        if self.has_dispatches:
-            return self._refuse()
         try:
+            # Before Wagtail's own refusal of a protected object (a bare "no permission").
+            self.action_class(self.object, user=self.request.user).check(skip_permission_checks=True)
             return super().form_valid(form)
-        except ProtectedError:
-            return self._refuse()
-
-    def _refuse(self):
-        messages.error(
-            self.request,
-            _(
-                "'%(name)s' has posts in the dispatch log and cannot be deleted. "
-                "Deactivate it instead: it then gets no posts and is not offered to signers."
-            )
-            % {"name": self.object},
-        )
-        return redirect(self.edit_url_name, self.object.pk)
+        except ActionNotPossible as refusal:
+            messages.error(self.request, refusal.message)
+            return redirect(self.edit_url_name, self.object.pk)
 
 
 class ChannelAccountViewSet(ModelViewSet):

@@ -16,8 +16,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from . import admin_views
-from .actions import RemoveEverywhereAction
+from . import actions, admin_views
 from .admin_display import local_datetime
 from .calendar_views import CalendarView
 from .failed_report import FailedDispatchReport
@@ -27,6 +26,9 @@ from .viewsets import channel_account_viewset, dispatch_viewset
 
 ACCOUNT_POLICY = ModelPermissionPolicy(ChannelAccount)
 DISPATCH_POLICY = ModelPermissionPolicy(Dispatch)
+
+
+hooks.register("register_actions", actions.register_actions)
 
 
 @hooks.register("register_admin_viewset")
@@ -182,7 +184,7 @@ def warn_about_accounts_on_story(request, page):
 def remove_everywhere_button(page, user, view_name, next_url=None):
     if not issubclass(page.specific_class or type(page), SyndicatedPageMixin):
         return
-    if RemoveEverywhereAction(page, user=user).is_offered():
+    if admin_views.get_action(page, "remove_everywhere", user).is_offered():
         yield Button(
             _("Remove everywhere"),
             reverse("channels_admin:remove_everywhere", args=[page.pk]),
