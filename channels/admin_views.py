@@ -114,12 +114,15 @@ class DispatchActionView(ActionView):
         return get_action(self.dispatch_object, self.action_name, self.request.user, **kwargs)
 
     def post(self, request, *args, **kwargs):
+        return self.run(self.get_action())
+
+    def run(self, action):
         try:
-            self.get_action().execute()
+            action.execute()
         except ActionNotPossible as refusal:
-            messages.error(request, refusal.message)
+            messages.error(self.request, refusal.message)
         else:
-            messages.success(request, self.success_message % {"dispatch": self.dispatch_object})
+            messages.success(self.request, self.success_message % {"dispatch": self.dispatch_object})
         return self.back()
 
 
@@ -158,13 +161,7 @@ class MarkSentView(WagtailAdminTemplateMixin, DispatchActionView):
         form = MarkSentForm(request.POST)
         if not form.is_valid():
             return self.form_or_refusal(form)
-        try:
-            self.get_action(remote_url=form.cleaned_data["remote_url"]).execute()
-        except ActionNotPossible as refusal:
-            messages.error(request, refusal.message)
-        else:
-            messages.success(request, self.success_message % {"dispatch": self.dispatch_object})
-        return self.back()
+        return self.run(self.get_action(remote_url=form.cleaned_data["remote_url"]))
 
     def form_or_refusal(self, form):
         try:
