@@ -1,11 +1,13 @@
-"""The channel account form: the kind's own settings and secrets, secrets never shown back.
+"""The channels admin's forms: a channel account (its kind's settings and secrets, secrets never shown
+back) and "Mark as sent".
 
-The fields come from the adapter class (``config_fields``, ``credential_fields``). A secret field
+The account form's fields come from the adapter class (``config_fields``, ``credential_fields``). A secret field
 is always rendered empty, with a masked hint of what is stored; leaving it empty keeps the stored
 value. Secrets are written with ``ChannelAccount.set_credentials`` (encrypted at rest).
 """
 
 from django import forms
+from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -141,3 +143,15 @@ class ChannelAccountForm(WagtailAdminModelForm):
         if commit:
             account.save()
         return account
+
+
+class MarkSentForm(forms.Form):
+    """ "Mark as sent": the post's address on the network (http or https), kept so it can be removed later."""
+
+    remote_url = forms.URLField(
+        label=gettext_lazy("Address of the post"),
+        max_length=1000,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=gettext_lazy("Open the post on the network and copy its address, e.g. https://…/posts/123."),
+    )

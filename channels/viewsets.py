@@ -6,22 +6,17 @@ dispatches cannot be deleted (deactivate it instead). Wagtail's audit log record
 and delete with the account's name only.
 
 The dispatch log is read-only: an index with filters and a detail view with the dispatch's events.
+The buttons that change state ("Check connection" on an account; Retry, Mark as sent and Mark as
+removed on a dispatch) are thin views over ``channels.actions``, in ``channels.admin_views``.
 """
-
-from zoneinfo import ZoneInfo
 
 import django_filters
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db.models import ProtectedError, Q
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -30,35 +25,12 @@ from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexV
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Page
 
+from .actions import ActionNotPossible
 from .adapters import kind_choices
+from .admin_display import LinkColumn, local_datetime
+from .admin_views import CheckConnectionView, dispatch_buttons
 from .forms import ChannelAccountForm, valid_kind
 from .models import ChannelAccount, Dispatch
-
-
-def org_zone():
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def local_datetime(value):
-    """A datetime as the organisation reads it (its TIME_ZONE), whatever the admin user's zone."""
-    if not value:
-        return ""
-    return date_format(timezone.localtime(value, org_zone()), "SHORT_DATETIME_FORMAT")
-
-
-class LinkColumn(Column):
-    """A cell with an external link (a post's address on the network)."""
-
-    def __init__(self, name, text=None, **kwargs):
-        super().__init__(name, **kwargs)
-        self.text = text
-
-    def get_value(self, instance):
-        url = super().get_value(instance)
-        if not url:
-            return ""
-        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', url, self.text or url)
-
 
 # -- accounts ---------------------------------------------------------------------------------
 
@@ -128,57 +100,24 @@ class AccountEditView(EditView):
 
 
 class AccountDeleteView(DeleteView):
-    """Refuses while the account has dispatches (they are its post history): deactivate instead."""
+    """Refuses while the account has dispatches (``channels.actions.AccountDeleteAction``)."""
 
     template_name = "channels/admin/account_delete.html"
 
-    @cached_property
-    def has_dispatches(self):
-        return self.object.dispatches.exists()
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["has_dispatches"] = self.has_dispatches
+        context["has_dispatches"] = self.object.dispatches.exists()
         context["edit_url"] = reverse(self.edit_url_name, args=[self.object.pk])
         return context
 
     def form_valid(self, form):
-        if self.has_dispatches:
-            return self._refuse()
         try:
+            # Before Wagtail's own refusal of a protected object (a bare "no permission").
+            self.action_class(self.object, user=self.request.user).check(skip_permission_checks=True)
             return super().form_valid(form)
-        except ProtectedError:
-            return self._refuse()
-
-    def _refuse(self):
-        messages.error(
-            self.request,
-            _(
-                "'%(name)s' has posts in the dispatch log and cannot be deleted. "
-                "Deactivate it instead: it then gets no posts and is not offered to signers."
-            )
-            % {"name": self.object},
-        )
-        return redirect(self.edit_url_name, self.object.pk)
-
-
-def check_connection(request, pk):
-    """POST: ask the network whether the account works; store and show the outcome."""
-    from .accounts import check_account
-
-    if request.method != "POST":
-        from django.http import HttpResponseNotAllowed
-
-        return HttpResponseNotAllowed(["POST"])
-    if not request.user.has_perm("vertel_channels.change_channelaccount"):
-        raise PermissionDenied
-    account = get_object_or_404(ChannelAccount, pk=pk)
-    ok, message = check_account(account)
-    if ok:
-        messages.success(request, _("Connected to %(name)s. %(message)s") % {"name": account, "message": message})
-    else:
-        messages.error(request, _("Checking %(name)s failed: %(message)s") % {"name": account, "message": message})
-    return redirect("channel_accounts:edit", account.pk)
+        except ActionNotPossible as refusal:
+            messages.error(self.request, refusal.message)
+            return redirect(self.edit_url_name, self.object.pk)
 
 
 class ChannelAccountViewSet(ModelViewSet):
@@ -220,7 +159,7 @@ class ChannelAccountViewSet(ModelViewSet):
         return ChannelAccountForm
 
     def get_urlpatterns(self):
-        return super().get_urlpatterns() + [path("check/<int:pk>/", check_connection, name="check")]
+        return super().get_urlpatterns() + [path("check/<int:pk>/", CheckConnectionView.as_view(), name="check")]
 
 
 channel_account_viewset = ChannelAccountViewSet("channel_accounts", url_prefix="channels/accounts")
@@ -274,8 +213,6 @@ class DispatchDetailView(InspectView):
         return []
 
     def get_context_data(self, **kwargs):
-        from .admin_views import can_retry, dispatch_actions
-
         context = super().get_context_data(**kwargs)
         dispatch = self.object
         context["dispatch"] = dispatch
@@ -294,8 +231,7 @@ class DispatchDetailView(InspectView):
             (_("Removed"), local_datetime(dispatch.retracted_at)),
             (_("Content version"), dispatch.content_hash[:12]),
         ]
-        context["actions"] = dispatch_actions(dispatch, self.request.user)
-        context["can_retry"] = can_retry(self.request.user)
+        context["actions"] = dispatch_buttons(dispatch, self.request.user)
         context["zone"] = settings.TIME_ZONE
         return context
 
@@ -352,11 +288,3 @@ class DispatchViewSet(ModelViewSet):
 
 
 dispatch_viewset = DispatchViewSet("channel_dispatches", url_prefix="channels/dispatches")
-
-
-def failed_queryset():
-    """Dispatches that need a person: failed, missed or blocked posts, and stuck removals."""
-    return Dispatch.objects.filter(
-        Q(state__in=[Dispatch.State.FAILED, Dispatch.State.MISSED, Dispatch.State.BLOCKED])
-        | Q(retraction__in=[Dispatch.Retraction.MANUAL, Dispatch.Retraction.FAILED])
-    ).select_related("account")

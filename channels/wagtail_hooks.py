@@ -14,17 +14,21 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets import Button
+from wagtail.permission_policies import ModelPermissionPolicy
 
-from . import admin_views
+from . import actions, admin_views
+from .admin_display import local_datetime
+from .calendar_views import CalendarView
+from .failed_report import FailedDispatchReport
 from .mixins import SyndicatedPageMixin
+from .models import ChannelAccount, Dispatch
 from .viewsets import channel_account_viewset, dispatch_viewset
 
-ACCOUNT_PERMS = [
-    "vertel_channels.add_channelaccount",
-    "vertel_channels.change_channelaccount",
-    "vertel_channels.delete_channelaccount",
-    "vertel_channels.view_channelaccount",
-]
+ACCOUNT_POLICY = ModelPermissionPolicy(ChannelAccount)
+DISPATCH_POLICY = ModelPermissionPolicy(Dispatch)
+
+
+hooks.register("register_actions", actions.register_actions)
 
 
 @hooks.register("register_admin_viewset")
@@ -35,13 +39,17 @@ def register_channel_viewsets():
 @hooks.register("register_admin_urls")
 def channels_admin_urls():
     urls = [
-        path("calendar/", admin_views.calendar_view, name="calendar"),
-        path("failed/", admin_views.FailedDispatchReport.as_view(), name="failed"),
-        path("failed/results/", admin_views.FailedDispatchReport.as_view(results_only=True), name="failed_results"),
-        path("dispatch/<int:pk>/retry/", admin_views.retry_dispatch, name="retry"),
-        path("dispatch/<int:pk>/mark-removed/", admin_views.mark_removed, name="mark_removed"),
-        path("dispatch/<int:pk>/mark-sent/", admin_views.mark_sent, name="mark_sent"),
-        path("remove-everywhere/<int:page_id>/", admin_views.remove_everywhere, name="remove_everywhere"),
+        path("calendar/", CalendarView.as_view(), name="calendar"),
+        path("failed/", FailedDispatchReport.as_view(), name="failed"),
+        path("failed/results/", FailedDispatchReport.as_view(results_only=True), name="failed_results"),
+        path("dispatch/<int:pk>/retry/", admin_views.RetryView.as_view(), name="retry"),
+        path("dispatch/<int:pk>/mark-removed/", admin_views.MarkRemovedView.as_view(), name="mark_removed"),
+        path("dispatch/<int:pk>/mark-sent/", admin_views.MarkSentView.as_view(), name="mark_sent"),
+        path(
+            "remove-everywhere/<int:page_id>/",
+            admin_views.RemoveEverywhereView.as_view(),
+            name="remove_everywhere",
+        ),
     ]
     return [path("channels/", include((urls, "channels_admin"), namespace="channels_admin"))]
 
@@ -50,30 +58,28 @@ def channels_admin_urls():
 
 
 class PermissionMenuItem(MenuItem):
-    """Shown to users holding any of ``permissions``."""
+    """Shown to users who may do any of ``actions`` by the permission ``policy``."""
 
-    def __init__(self, *args, permissions=(), **kwargs):
+    def __init__(self, *args, policy, actions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.permissions = permissions
+        self.policy = policy
+        self.actions = actions
 
     def is_shown(self, request):
-        return any(request.user.has_perm(permission) for permission in self.permissions)
+        return self.policy.user_has_any_permission(request.user, self.actions)
 
 
 def channels_menu_items():
-    view = [admin_views.VIEW_PERM]
+    accounts = {"policy": ACCOUNT_POLICY, "actions": ["add", "change", "delete", "view"]}
+    view = {"policy": DISPATCH_POLICY, "actions": ["view"]}
     return [
+        PermissionMenuItem(_("Accounts"), reverse("channel_accounts:index"), icon_name="site", order=100, **accounts),
         PermissionMenuItem(
-            _("Accounts"), reverse("channel_accounts:index"), icon_name="site", order=100, permissions=ACCOUNT_PERMS
+            _("Dispatch log"), reverse("channel_dispatches:index"), icon_name="list-ul", order=200, **view
         ),
+        PermissionMenuItem(_("Calendar"), reverse("channels_admin:calendar"), icon_name="date", order=300, **view),
         PermissionMenuItem(
-            _("Dispatch log"), reverse("channel_dispatches:index"), icon_name="list-ul", order=200, permissions=view
-        ),
-        PermissionMenuItem(
-            _("Calendar"), reverse("channels_admin:calendar"), icon_name="date", order=300, permissions=view
-        ),
-        PermissionMenuItem(
-            _("Failed posts"), reverse("channels_admin:failed"), icon_name="warning", order=400, permissions=view
+            _("Failed posts"), reverse("channels_admin:failed"), icon_name="warning", order=400, **view
         ),
         wagtail_hooks_plan.ReachMenuItem(
             _("Reach by channel"), reverse("channels_reach_report"), icon_name="view", order=500
@@ -96,7 +102,8 @@ def failed_report_menu_item():
         icon_name="warning",
         name="failed-posts",
         order=1200,
-        permissions=[admin_views.VIEW_PERM],
+        policy=DISPATCH_POLICY,
+        actions=["view"],
     )
 
 
@@ -131,13 +138,11 @@ def account_warning_panel(request, panels):
 
     accounts = list(accounts_needing_attention())
     if accounts:
-        can_manage = request.user.has_perm("vertel_channels.change_channelaccount")
+        can_manage = ACCOUNT_POLICY.user_has_permission(request.user, "change")
         panels.append(AccountWarningPanel(accounts, can_manage))
 
 
 def account_warning_message(accounts):
-    from .viewsets import local_datetime
-
     items = format_html_join(
         "",
         "<li>{}: {}{}</li>",
@@ -179,9 +184,7 @@ def warn_about_accounts_on_story(request, page):
 def remove_everywhere_button(page, user, view_name, next_url=None):
     if not issubclass(page.specific_class or type(page), SyndicatedPageMixin):
         return
-    if not admin_views.may_remove_everywhere(user, page):
-        return
-    if admin_views.posts_out(page).exists():
+    if admin_views.get_action(page, "remove_everywhere", user).is_offered():
         yield Button(
             _("Remove everywhere"),
             reverse("channels_admin:remove_everywhere", args=[page.pk]),
