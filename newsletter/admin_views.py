@@ -149,7 +149,7 @@ def issue_send_page(request, pk):
 
 @require_POST
 def issue_send_test(request, pk):
-    from .sending import send_test
+    from .notices import send_test
 
     issue = _issue(request, pk)
     if not request.user.email:
@@ -162,7 +162,7 @@ def issue_send_test(request, pk):
 
 @require_POST
 def issue_send_now(request, pk):
-    from .sending import mark_for_sending
+    from .lease import mark_for_sending
     from .tasks import send_issue
 
     issue = _issue(request, pk)
