@@ -1,3 +1,5 @@
+"""The newsletter app: its signal handlers are connected here, and the "Newsletter editors" group made."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -8,9 +10,9 @@ class NewsletterConfig(AppConfig):
     verbose_name = _("Newsletter")
 
     def ready(self):
-        from . import receivers
+        from . import signal_handlers
 
-        receivers.connect_anymail()
+        signal_handlers.connect()
         post_migrate.connect(ensure_newsletter_group, dispatch_uid="vertel_newsletter_group")
 
 
