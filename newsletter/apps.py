@@ -1,3 +1,5 @@
+"""The newsletter app: its signal handlers are connected here (its group is declared in ``groups.py``)."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,6 @@ class NewsletterConfig(AppConfig):
     verbose_name = _("Newsletter")
 
     def ready(self):
-        from . import receivers
+        from . import signal_handlers
 
-        receivers.connect_anymail()
+        signal_handlers.connect()

@@ -21,9 +21,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from .admin_forms import parse_import_lines
-from .models import Subscriber, SubscriberImport, derive_link_token, hash_token
+from .models import Subscriber, SubscriberImport
+from .tokens import derive_link_token, hash_token
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +113,12 @@ def run_import(import_id, batch_size=None):
             status=SubscriberImport.Status.FAILED, runner="", failure=type(error).__name__[:300]
         )
         raise
+
+
+@task()
+def import_subscribers(import_id):
+    """Import (or resume importing) an uploaded subscriber CSV; safe to run twice (see above)."""
+    return run_import(import_id)
 
 
 def _finish(job, runner, **fields):

@@ -4,8 +4,9 @@ from django.utils import timezone
 
 from core.schedule import periodic
 
+from .lease import lease_seconds
 from .models import Delivery, NewsletterIssue
-from .sending import lease_seconds
+from .sending import send_issue
 
 
 def has_work(issue, now):
@@ -23,8 +24,6 @@ def has_work(issue, now):
 @periodic("newsletter-send")
 def sweep_sending(now=None):
     """Enqueue ``send_issue`` for issues due, stopped or with retries now due; return their ids."""
-    from .tasks import send_issue
-
     now = now or timezone.now()
     stale_before = now - timezone.timedelta(seconds=lease_seconds())
     due = NewsletterIssue.objects.filter(status=NewsletterIssue.Status.SCHEDULED, scheduled_at__lte=now)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from wagtail.rich_text import expand_db_html
 
 from channels.links import tracked_url
+from core.channel_keys import NEWSLETTER
 from stories.sanitize import clean_html
 
 # Placeholders for the per-recipient links; the token alphabet (urlsafe base64) needs no escaping.
@@ -110,7 +111,7 @@ def consent_problem(story, language=None):
         return _("it is not published")
     if language and story.locale.language_code[:2] != language:
         return _("it is not in the language of this issue")
-    if not coverage(story, "newsletter").ok:
+    if not coverage(story, NEWSLETTER).ok:
         return _("its storyteller's consent does not cover the newsletter for the published version")
     return None
 
@@ -126,7 +127,7 @@ def story_entry(story, campaign):
         "storyteller": story.get_storyteller_name(),
         "image_url": image_url,
         "image_alt": story.hero_image_alt,
-        "url": tracked_url(story, "newsletter", medium="email", campaign=campaign),
+        "url": tracked_url(story, NEWSLETTER, medium="email", campaign=campaign),
     }
 
 

@@ -8,14 +8,15 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from consent.tasks import queue_mail
+from core import mail
 from core.ratelimit import over_limit
 
-from .models import Subscriber, hash_token
+from .models import Delivery, Subscriber
+from .tokens import hash_token
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +40,10 @@ def _address_budget_left(email):
 
 
 def _send_notice(subscriber, template, context):
-    with translation.override(subscriber.language):
-        context = {"site_name": settings.WAGTAIL_SITE_NAME, **context}
-        subject = render_to_string(f"newsletter/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"newsletter/email/{template}.txt", context)
+    context = {"site_name": settings.WAGTAIL_SITE_NAME, **context}
+    message = mail.render(f"newsletter/mail/{template}", context, [subscriber.email], language=subscriber.language)
     # Queued and retried: a sign-up answers whatever the mail server does.
-    queue_mail(subject, body, [subscriber.email], label=f"newsletter {template} #{subscriber.pk}")
+    queue_mail(message.subject, message.body, message.to, label=f"newsletter {template} #{subscriber.pk}")
 
 
 def subscribe(email, *, language, themes=(), source, source_detail=""):
@@ -124,8 +123,6 @@ def confirm(subscriber, via=""):
 
 def unsubscribe(subscriber, via=""):
     """Unsubscribe at once; unsent deliveries of this subscriber are dropped."""
-    from .models import Delivery
-
     if subscriber.status != Subscriber.Status.UNSUBSCRIBED:
         subscriber.status = Subscriber.Status.UNSUBSCRIBED
         subscriber.unsubscribed_at = timezone.now()
@@ -136,8 +133,6 @@ def unsubscribe(subscriber, via=""):
 
 def mark_undeliverable(email, reason):
     """A bounce, complaint or rejection: send nothing to this address any more. Returns True if known."""
-    from .models import Delivery
-
     subscriber = Subscriber.objects.filter(email=(email or "").strip().lower()).first()
     if subscriber is None:
         return False

@@ -1,19 +1,13 @@
-"""Background work of the newsletter, run by ``manage.py db_worker``."""
+"""The newsletter's old task paths, kept so that queued tasks keep running.
 
-from django_tasks import task
+Each task now sits beside the function it runs: ``send_issue`` in ``newsletter.sending``,
+``import_subscribers`` in ``newsletter.imports``. Rows already in the task table name them
+``newsletter.tasks.send_issue`` and ``newsletter.tasks.import_subscribers``, and django-tasks
+resolves that ``task_path`` with ``import_string``: these names must stay importable from here.
+Nothing in the product imports this module.
+"""
 
-from .sending import send_issue_now
+from .imports import import_subscribers
+from .sending import send_issue
 
-
-@task()
-def send_issue(issue_id):
-    """Send an issue to its recipients, or resume sending it; safe to run twice (see ``sending``)."""
-    return send_issue_now(issue_id)
-
-
-@task()
-def import_subscribers(import_id):
-    """Import (or resume importing) an uploaded subscriber CSV; safe to run twice (see ``imports``)."""
-    from .imports import run_import
-
-    return run_import(import_id)
+__all__ = ["import_subscribers", "send_issue"]

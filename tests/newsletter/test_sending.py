@@ -187,7 +187,7 @@ def test_throttle_spaces_the_messages_as_they_arrive(smtp_server, issue_with_sto
 def test_an_address_smtp_needs_encoded_goes_through_email_message(
     client, smtp_server, issue_with_stories, make_subscriber, monkeypatch
 ):
-    from newsletter.sending import IssueMailer
+    from newsletter.issue_mail import IssueMailer
 
     idn = make_subscriber(email="lezer@bücher.example")
     plain = make_subscriber()
@@ -368,7 +368,7 @@ def test_a_title_with_a_line_break_never_reaches_the_headers(smtp_server, issue_
 
 
 def test_unsubscribed_and_bounced_addresses_are_skipped_when_claimed(smtp_server, issue_with_stories, make_subscriber):
-    from newsletter.sending import acquire, list_recipients
+    from newsletter.lease import acquire, list_recipients
 
     readers = [make_subscriber() for _ in range(4)]
     list_recipients(acquire(issue_with_stories.pk, "lister"))
@@ -441,7 +441,8 @@ def test_a_temporary_refusal_is_retried_later_and_a_permanent_one_fails(
 
 
 def test_temporary_refusals_end_in_failure_when_the_retries_run_out(smtp_server, issue_with_stories, make_subscriber):
-    from newsletter.sending import RETRY_DELAYS, acquire, list_recipients
+    from newsletter.lease import acquire, list_recipients
+    from newsletter.smtp_loop import RETRY_DELAYS
 
     reader = make_subscriber()
     list_recipients(acquire(issue_with_stories.pk, "lister"))
@@ -474,7 +475,7 @@ def test_a_second_run_sends_nothing_again(smtp_server, issue_with_stories, make_
 
 
 def test_a_live_runner_is_left_alone_and_a_dead_one_is_taken_over(issue_with_stories, make_subscriber):
-    from newsletter.sending import acquire, claim_batch, list_recipients
+    from newsletter.lease import acquire, claim_batch, list_recipients
 
     for _ in range(3):
         make_subscriber()
@@ -499,7 +500,7 @@ def test_a_live_runner_is_left_alone_and_a_dead_one_is_taken_over(issue_with_sto
 def test_a_runner_whose_issue_was_taken_over_stops_at_once(smtp_server, issue_with_stories, make_subscriber):
     import collections
 
-    from newsletter.sending import acquire
+    from newsletter.lease import acquire
 
     for _ in range(6):
         make_subscriber()
@@ -532,11 +533,11 @@ def test_a_runner_whose_issue_was_taken_over_stops_at_once(smtp_server, issue_wi
 def test_a_runner_stops_when_its_heartbeat_finds_the_lease_gone(
     smtp_server, issue_with_stories, make_subscriber, monkeypatch
 ):
-    from newsletter import sending
+    from newsletter import smtp_loop
 
     for _ in range(6):
         make_subscriber()
-    monkeypatch.setattr(sending, "HEARTBEAT_SECONDS", 0)  # renew the lease before every message
+    monkeypatch.setattr(smtp_loop, "HEARTBEAT_SECONDS", 0)  # renew the lease before every message
 
     def lease_given_away(index):
         if index == 1:
