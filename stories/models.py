@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model
@@ -407,6 +407,21 @@ class StoryIndexPage(Page):
 
     def get_stories(self):
         return StoryPage.objects.child_of(self).live().public()
+
+    def get_cached_paths(self):
+        """The index's address and every variant a CDN may keep (``website.cache_middleware.shared_query``).
+
+        One filter at a time (each story type, theme and tag) and every page number, one page more
+        than the stories fill (a withdrawal can take the last page away). Every tag is listed, used
+        or not: a tag an editor just took off the last story still has a page in the CDN that shows
+        that story. Combinations of filters are never kept by a CDN, so they are not listed.
+        """
+        variants = [f"type={key}" for key in MODEL_BY_STORY_TYPE]
+        variants += [f"theme={slug}" for slug in Theme.objects.values_list("slug", flat=True).distinct()]
+        variants += [f"tag={slug}" for slug in Tag.objects.values_list("slug", flat=True) if slug]
+        pages_count = max(1, -(-self.get_stories().count() // STORIES_PER_PAGE)) + 1
+        variants += [f"page={number}" for number in range(1, pages_count + 1)]
+        return ["/", *(f"?{variant}" for variant in variants)]
 
     def filter_stories(self, params, stories=None):
         """Apply the filters in ``params`` (a QueryDict); return the queryset and the active filters."""
