@@ -1,27 +1,40 @@
+"""The website app's configuration, and Wagtail's frontend cache installed without its own purge handlers."""
+
 from django.apps import AppConfig
+from wagtail.contrib.frontend_cache import apps as frontend_cache_apps
 
 
 class WebsiteConfig(AppConfig):
     name = "website"
     verbose_name = "Website"
+    default = True
 
     def ready(self):
-        from django.db.models.signals import post_migrate
         from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
         from consent.spreadsheets import FormulaSafeExportMixin
-        from core.groups import ensure_groups
 
-        from . import checks  # noqa: F401  (registers the deployment checks)
-        from .cache import connect_signals
-        from .public_address import sync_after_migrate
+        from . import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            signal_handlers,
+        )
 
-        connect_signals()
-        # Every app's permission groups (``<app>/groups.py``), created in one place (core.groups). Without
-        # a sender: the permissions of the apps and wagtailadmin exist only after their own post_migrate.
-        post_migrate.connect(ensure_groups, dispatch_uid="vertel.ensure_groups")
-        # After every migrate the default Site takes its address from BASE_URL (website/public_address.py).
-        post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="vertel.sync_site_address")
+        signal_handlers.connect(self)
         # Every CSV export of the admin (subscribers, dispatches, reach, Wagtail's own reports and
         # history) neutralises cells a spreadsheet would run as formulas.
         SpreadsheetExportMixin.write_csv_row = FormulaSafeExportMixin.write_csv_row
+
+
+class FrontendCacheConfig(frontend_cache_apps.WagtailFrontendCacheAppConfig):
+    """``wagtail.contrib.frontend_cache`` without its publish/unpublish handlers: one purger, ours.
+
+    Its backends, ``PurgeBatch`` and purge task are used by ``website.cdn``; ``website.cache``
+    decides what a change purges (the page's listings, feeds and index variants too) and when (at
+    commit, and again shortly after). Wagtail's handlers would purge the page a second time, at
+    once, before the change is committed.
+    """
+
+    default = False
+
+    def ready(self):
+        pass

@@ -1,52 +1,38 @@
-"""Security headers for every response, with a strict Content-Security-Policy on public pages."""
+"""The security headers Django's ``SecurityMiddleware`` does not set: the CSP and Permissions-Policy.
 
+The Content-Security-Policy is django-csp's: the strict public policy is ``CONTENT_SECURITY_POLICY``
+in the settings; the Wagtail admin and Django's admin get ``VERTEL_ADMIN_CSP_DIRECTIVES`` instead
+(they run inline styles and scripts of their own). A view that sets its own policy (django-csp's
+decorators or the header itself) keeps it. ``X-Content-Type-Options``, ``Referrer-Policy`` and
+``Cross-Origin-Opener-Policy`` come from ``SecurityMiddleware`` (``SECURE_*`` settings).
+"""
+
+from csp.middleware import CSPMiddleware
+from csp.utils import default_config
 from django.conf import settings
 
-# Public pages load nothing from a third-party host and run no inline script. Video embeds are
-# framed only after the visitor clicks, from the privacy-enhanced hosts.
-PUBLIC_CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "frame-src https://www.youtube-nocookie.com https://player.vimeo.com",
-        "media-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-# The Wagtail admin uses inline styles and scripts of its own.
-ADMIN_CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "frame-src 'self' https://www.youtube-nocookie.com https://player.vimeo.com",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'self'",
-    ]
-)
+ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 
 
-class SecurityHeadersMiddleware:
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the admin's policy for the admin's addresses."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if not report_only and parts.config is None and request.path.startswith(ADMIN_PREFIXES):
+            parts.config = default_config(settings.VERTEL_ADMIN_CSP_DIRECTIVES)
+        return parts
+
+
+class PermissionsPolicyMiddleware:
+    """Turns off the browser features no page of the site uses (camera, microphone, location, FLoC)."""
+
+    POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+
     def __init__(self, get_response):
         self.get_response = get_response
-        self.admin_prefixes = ("/admin/", "/django-admin/")
 
     def __call__(self, request):
         response = self.get_response(request)
-        is_admin = request.path.startswith(self.admin_prefixes)
-        if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = ADMIN_CSP if is_admin else PUBLIC_CSP
-        response.setdefault("Referrer-Policy", getattr(settings, "SECURE_REFERRER_POLICY", None) or "same-origin")
-        response.setdefault("X-Content-Type-Options", "nosniff")
-        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-        response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.setdefault("Permissions-Policy", self.POLICY)
         return response

@@ -47,7 +47,7 @@ def _build():
 def _cache():
     # The page cache is shared by every process (web workers, task worker), so a publish or a
     # withdrawal in one of them reaches the navigation the others show.
-    from .cache import ALIAS
+    from .cache_store import ALIAS
 
     return caches[ALIAS]
 
@@ -61,7 +61,7 @@ def _key(cache):
 
 
 def site_navigation():
-    from .cache import report_cache_error
+    from .cache_store import report_cache_error
 
     try:
         cache = _cache()

@@ -7,7 +7,7 @@ from consent.models import hash_token, new_token
 from consent.services import withdraw
 from stories.models import RelatedStory, Theme
 from tests.consent.gate_fixtures import build_consent
-from website import cache as page_cache_module
+from website import cache_store
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def stored_pages():
     from django.core.cache import caches
 
     store = caches["pages"]
-    return [store.get(key.split(":", 2)[2]) for key in list(store._cache) if page_cache_module.PAGE_PREFIX in key]
+    return [store.get(key.split(":", 2)[2]) for key in list(store._cache) if cache_store.PAGE_PREFIX in key]
 
 
 def test_personal_links_are_never_stored_nor_served_from_the_cache(client, live_patient_story, make_patient_story):
@@ -323,17 +323,38 @@ def test_the_cdn_is_purged_only_once_the_transaction_commits(
     cdn.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         withdraw(consent, reason="withdrawn", actor="signer")
-    # Wagtail's own frontend-cache handler purges the page itself at once; the listings wait for the commit.
+    # Nothing reaches the CDN before the commit (Wagtail's own frontend-cache handlers are not connected).
     assert story_index.url not in {path for _host, path in cdn}
     for callback in callbacks:
         callback()
     assert story_index.url in {path for _host, path in cdn}
 
 
+def test_one_purger_only_wagtails_own_frontend_cache_handlers_are_not_connected(
+    cdn, story_index, live_patient_story, django_capture_on_commit_callbacks
+):
+    """``website.cache`` decides every purge; Wagtail's handlers would purge the page again, before the commit."""
+    from wagtail.contrib.frontend_cache import signal_handlers
+    from wagtail.signals import page_published, page_unpublished
+
+    story, consent = live_patient_story
+    for signal in (page_published, page_unpublished):
+        receivers = [entry[1]() for entry in signal.receivers]
+        assert signal_handlers.page_published_signal_handler not in receivers
+        assert signal_handlers.page_unpublished_signal_handler not in receivers
+    cdn.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        withdraw(consent, reason="withdrawn", actor="signer")
+    assert cdn == []  # Wagtail's handler purged the story here, before the commit
+    for callback in callbacks:
+        callback()
+    assert story.url in {path for _host, path in cdn}
+
+
 def test_normalised_query_keeps_only_the_parameters_a_view_reads_in_a_fixed_order():
-    index = page_cache_module.INDEX_PARAMETERS
-    assert page_cache_module.normalised_query("type=x&utm_source=x&theme=a&gclid=y&q=1", index) == "theme=a&type=x"
-    assert page_cache_module.normalised_query("page=2&x=1", frozenset()) == ""
+    index = cache_store.INDEX_PARAMETERS
+    assert cache_store.normalised_query("type=x&utm_source=x&theme=a&gclid=y&q=1", index) == "theme=a&type=x"
+    assert cache_store.normalised_query("page=2&x=1", frozenset()) == ""
 
 
 def test_with_a_cdn_only_addresses_a_purge_names_may_be_kept_by_shared_caches(
@@ -454,7 +475,7 @@ def test_the_production_page_caches_store_and_purge(
     """Not per-process memory: a withdrawal in the task worker must reach what every web worker serves."""
     from django.core.cache.backends.locmem import LocMemCache
 
-    assert not isinstance(page_cache_module.page_cache(), LocMemCache)
+    assert not isinstance(cache_store.page_cache(), LocMemCache)
     story, consent = live_patient_story
     story_url = story.url
     for url in [story_url, story_index.url, FEEDS[0]]:

@@ -13,7 +13,7 @@ from wagtail.models import PageViewRestriction
 from stories.models import Department, StoryIndexPage
 from tests.site.test_cache import visit
 from website import cache as page_cache_module
-from website import navigation
+from website import cache_store, navigation
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def cached(client, *urls):
 
 def page_entries():
     store = caches["pages"]
-    return [key for key in store._cache if page_cache_module.PAGE_PREFIX in key]
+    return [key for key in store._cache if cache_store.PAGE_PREFIX in key]
 
 
 @pytest.fixture
@@ -163,10 +163,10 @@ def test_changing_the_groups_of_a_restriction_purges(story_index):
     from django.contrib.auth.models import Group
 
     restriction = PageViewRestriction.objects.create(page=story_index, restriction_type=PageViewRestriction.GROUPS)
-    generation = page_cache_module.page_cache().get(page_cache_module.SITE_GENERATION_KEY)
+    generation = cache_store.page_cache().get(cache_store.SITE_GENERATION_KEY)
     # The admin saves the row first and its groups after: the group list must purge on its own.
     restriction.groups.add(Group.objects.create(name="Verpleging"))
-    assert page_cache_module.page_cache().get(page_cache_module.SITE_GENERATION_KEY) != generation
+    assert cache_store.page_cache().get(cache_store.SITE_GENERATION_KEY) != generation
 
 
 def test_navigation_built_from_data_older_than_a_purge_is_never_served(home, story_index, monkeypatch):

@@ -12,6 +12,7 @@ from consent.services import withdraw
 from consent.signals import consent_withdrawn
 from tests.consent.gate_fixtures import build_consent
 from website import cache as page_cache_module
+from website import cache_store
 
 
 class BrokenCache(BaseCache):
@@ -70,7 +71,7 @@ def test_a_broken_cache_is_reported_once_a_minute_not_on_every_request(
     broken_page_cache, story_index, make_org_story, caplog, monkeypatch
 ):
     story = make_org_story()
-    monkeypatch.setattr(page_cache_module, "_last_report", {})
+    monkeypatch.setattr(cache_store, "_last_report", {})
     with caplog.at_level(logging.ERROR, logger="website.cache"):
         for _visit in range(3):
             assert visitor().get(story.url).status_code == 200

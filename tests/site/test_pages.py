@@ -328,3 +328,49 @@ def test_interface_speaks_the_page_language(client, home_en, story_index, make_o
     english = soup(client.get("/en/"))
     assert english.select_one(".skip-link").text == "Skip to content"
     assert english.html["lang"] == "en"
+
+
+PUBLIC_POLICY = {
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "frame-src https://www.youtube-nocookie.com https://player.vimeo.com",
+    "media-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+}
+ADMIN_POLICY = {
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "frame-src 'self' https://www.youtube-nocookie.com https://player.vimeo.com",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'self'",
+}
+
+
+def directives(response):
+    return {part.strip() for part in response["Content-Security-Policy"].split(";")}
+
+
+def test_the_public_pages_and_the_admin_each_get_their_policy_and_the_same_headers(client, home, make_org_story):
+    story = make_org_story()
+    for url in ["/nl/", story.url, "/nl/feeds/rss/"]:
+        response = client.get(url)
+        assert directives(response) == PUBLIC_POLICY, url
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert response["Permissions-Policy"] == "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    for url in ["/admin/login/", "/django-admin/login/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert directives(response) == ADMIN_POLICY, url
+        assert response["Permissions-Policy"] == "camera=(), microphone=(), geolocation=(), interest-cohort=()"

@@ -115,7 +115,7 @@ def query_with(context, **changes):
     copy rendered for a visitor who came from a social post must not hand their campaign to every
     later visitor's filter links.
     """
-    from website.cache import is_tracking
+    from website.cache_store import is_tracking
 
     request = context["request"]
     params = request.GET.copy()
