@@ -1,14 +1,20 @@
-"""Shared fixtures: a home page and story index per language, and story factories."""
+"""Shared fixtures: a home page and story index per language, story factories, and users.
+
+Each folder's ``conftest.py`` adds the fixtures of its tests; pytest finds them, so no test module
+imports a fixture.
+"""
 
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Locale, Page, Site
 
-from stories.models import Department, OrganisationStoryPage, PatientStoryPage, Person, StoryIndexPage, Theme
+from stories.models import Department, StoryIndexPage, Theme
+from tests.factories import OrganisationStoryPageFactory, PatientStoryPageFactory, PersonFactory
 from website.models import HomePage
 
 
@@ -94,7 +100,23 @@ def department(db):
 
 @pytest.fixture
 def person(db):
-    return Person.objects.create(full_name="Anna de Vries", first_name="Anna", pseudonym="A.")
+    return PersonFactory()
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser(username="root", password="pw", email="root@example.org")
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """An editor with Wagtail's "Editors" and "Moderators" rights (publish included).
+
+    The channel tests' ``editor`` (``tests/channels/conftest.py``) has the "Editors" group only.
+    """
+    user = django_user_model.objects.create_user(username="editor", password="pw", email="editor@example.org")
+    user.groups.add(*Group.objects.filter(name__in=["Editors", "Moderators"]))
+    return user
 
 
 @pytest.fixture
@@ -104,18 +126,8 @@ def make_patient_story(story_index, person):
 
     def _make(title=None, **fields):
         counter["n"] += 1
-        fields.setdefault("summary", "Een verhaal over zorg.")
         fields.setdefault("storyteller", person)
-        fields.setdefault(
-            "body",
-            [("paragraph", "<p>Ik werd goed geholpen.</p>")],
-        )
-        page = PatientStoryPage(
-            title=title or f"Patiëntverhaal {counter['n']}", live=False, locale=story_index.locale, **fields
-        )
-        story_index.add_child(instance=page)
-        page.save_revision()
-        return page
+        return PatientStoryPageFactory(parent=story_index, title=title or f"Patiëntverhaal {counter['n']}", **fields)
 
     return _make
 
@@ -127,16 +139,7 @@ def make_org_story(story_index):
 
     def _make(title=None, publish=True, **fields):
         counter["n"] += 1
-        fields.setdefault("summary", "Nieuws uit het ziekenhuis.")
-        fields.setdefault("body", [("paragraph", "<p>Nieuws.</p>")])
-        page = OrganisationStoryPage(
-            title=title or f"Organisatieverhaal {counter['n']}", live=False, locale=story_index.locale, **fields
-        )
-        story_index.add_child(instance=page)
-        revision = page.save_revision()
-        if publish:
-            revision.publish()
-            page.refresh_from_db()
-        return page
+        title = title or f"Organisatieverhaal {counter['n']}"
+        return OrganisationStoryPageFactory(parent=story_index, title=title, publish=publish, **fields)
 
     return _make

@@ -1,1 +1,2 @@
-"""Loopback fakes: a scripted social network ("testnet") with its adapter, and SMTP servers."""
+"""Loopback fakes, built from one kit (``servers``: free port, threaded HTTP server, quiet JSON handler):
+a scripted social network ("testnet") with its adapter, the benchmark's networks, and SMTP servers."""

@@ -33,11 +33,7 @@ def _scripted(number):
     network = ScriptedNetwork()
     network.honour_keys = True
     server = serve(network)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-
-    def stop():
-        server.shutdown()
-        server.server_close()
+    url = server.url
 
     return RunningNetwork(
         account={
@@ -46,7 +42,7 @@ def _scripted(number):
             "config": {"base_url": url, "reconcile": True},
             "credentials": {"token": "good-token"},
         },
-        stop=stop,
+        stop=server.stop,
         count_posts=lambda: len(network.posts),
         count_made=lambda: network.next_id - 1,
     )

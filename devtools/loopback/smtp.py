@@ -1,5 +1,5 @@
 """Real SMTP servers on loopback (aiosmtpd): one that keeps what it receives, for the tests, and one
-that only counts, for the newsletter benchmark.
+that only counts, for the newsletter benchmark. Ports come from the kit (``servers.free_port``).
 
 ``aiosmtpd`` is a test requirement (``requirements-test.txt``), imported only when a server starts.
 The counting server runs in a process of its own (so it does not share the sender's GIL)::
@@ -9,17 +9,12 @@ The counting server runs in a process of its own (so it does not share the sende
 
 import asyncio
 import signal
-import socket
 import sys
 import threading
 import time
 from email import message_from_bytes, policy
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from .servers import HOST, free_port
 
 
 class Collector:
@@ -75,7 +70,7 @@ def start_server(handler=None, port=None):
     from aiosmtpd.controller import Controller
 
     handler = handler or Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=port or free_port())
+    controller = Controller(handler, hostname=HOST, port=port or free_port())
     controller.start()
     return controller, handler
 
@@ -98,7 +93,7 @@ def run_sink(port):
     from aiosmtpd.controller import Controller
 
     handler = CountingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname=HOST, port=port)
     controller.start()
     print("ready", flush=True)
 

@@ -11,7 +11,6 @@ registry only after ``register_testnet()``.
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -26,6 +25,8 @@ from channels.adapters.base import (
     RetractUnsupported,
     TransientError,
 )
+
+from .servers import LoopbackHTTPServer, QuietHandler
 
 
 class ScriptedNetwork:
@@ -57,19 +58,9 @@ class ScriptedNetwork:
 
 
 def make_handler(network):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
+    class Handler(QuietHandler):
         def _send(self, status, body=None, headers=None):
-            payload = json.dumps(body or {}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            self.reply(status, body or {}, headers, content_type="application/json")
 
         def _authorised(self):
             if self.headers.get("Authorization") != "Bearer good-token":
@@ -197,11 +188,8 @@ class ScriptedAdapter(Adapter):
 
 
 def serve(network):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(network))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server
+    """Start the network on a free loopback port; the server (``.url``, ``.stop()``) is a ``ThreadingHTTPServer``."""
+    return LoopbackHTTPServer(make_handler(network)).start()
 
 
 def register_testnet():

@@ -2,8 +2,9 @@
 
 Reusable fixtures: ``browser`` (one headless Chromium per session), ``page`` (a fresh context per
 test, with a screenshot helper), ``site_root`` (the Wagtail tree a flushed database lacks),
-``admin_user`` and ``admin_login``. The tests are skipped when Chromium is missing, unless
-``VERTEL_REQUIRE_BROWSER=1`` (CI), which turns a missing browser into a failure.
+``admin_user``, ``admin_login``, and the channel tests' ``loopnet`` and ``networks``. The tests are
+skipped when Chromium is missing, unless ``VERTEL_REQUIRE_BROWSER=1`` (CI), which turns a missing
+browser into a failure.
 """
 
 import os
@@ -107,3 +108,21 @@ def admin_login(live_server):
         return page
 
     return login
+
+
+@pytest.fixture
+def loopnet(monkeypatch):
+    """The channel admin's loopback network (``tests.channels.admin_fixtures``), started per test."""
+    from tests.channels.admin_fixtures import use_loopnet
+
+    server = use_loopnet(monkeypatch)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def networks(monkeypatch):
+    """The adapter registry with Bluesky, Mastodon and Instagram present (``tests.channels.plan_fixtures``)."""
+    from tests.channels.plan_fixtures import use_networks
+
+    return use_networks(monkeypatch)

@@ -5,12 +5,12 @@ import re
 import pytest
 
 from channels.models import ChannelAccount, Dispatch
-from tests.channels.admin_fixtures import GOOD_TOKEN, loopnet  # noqa: F401 - the loopback network fixture
+from tests.channels.admin_fixtures import GOOD_TOKEN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_add_and_check_an_account_then_read_the_calendar(page, live_server, admin_user, admin_login, loopnet):  # noqa: F811
+def test_add_and_check_an_account_then_read_the_calendar(page, live_server, admin_user, admin_login, loopnet):
     admin_login(page, admin_user)
     page.goto(f"{live_server.url}/admin/channels/accounts/new/")
     page.get_by_role("link", name="Loopnet").click()

@@ -6,7 +6,8 @@ import time
 import pytest
 
 from channels.models import ChannelAccount, ReachCount
-from tests.channels.plan_fixtures import *  # noqa: F403  (the networks fixture)
+
+pytestmark = pytest.mark.usefixtures("networks")
 
 
 def add_plan(page, account):

@@ -1,45 +1,12 @@
-"""Support of the dispatch tests: fixtures around the loopback network ("testnet").
+"""Helpers of the dispatch tests: plans, publishing, publishing with a signed consent.
 
-The network and its adapter live in ``devtools.loopback.testnet`` (the channels benchmark runs
-against them too). Imported by the dispatch test modules: ``from .dispatch_support import *``.
+The loopback network ("testnet") and its adapter live in ``devtools.loopback.testnet`` (the
+channels benchmark runs against them too); its fixtures (``testnet``, ``testnet_account``) are in
+``tests/channels/conftest.py``.
 """
 
-import pytest
-
-from channels import adapters as adapters_module
-from channels.models import ChannelAccount, PostPlan
+from channels.models import PostPlan
 from devtools.consent import build_consent
-from devtools.loopback.testnet import ScriptedNetwork, register_testnet, serve
-
-
-@pytest.fixture
-def testnet_registered():
-    original = register_testnet()
-    yield
-    adapters_module.adapter_classes = original
-
-
-@pytest.fixture
-def testnet(testnet_registered):
-    network = ScriptedNetwork()
-    server = serve(network)
-    network.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield network
-    if network.hang is not None:
-        network.hang.set()
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def testnet_account(testnet, db):
-    def _make(name="Testnet", token="good-token", **config):  # noqa: S107
-        account = ChannelAccount(name=name, kind="testnet", config={"base_url": testnet.url, **config})
-        account.set_credentials({"token": token})
-        account.save()
-        return account
-
-    return _make
 
 
 def add_plan(page, account, **fields):

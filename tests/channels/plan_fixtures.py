@@ -1,19 +1,19 @@
-"""Fixtures of the plan and reach tests: channel accounts of the networks the tests need.
+"""Helpers of the plan and reach tests: stand-in adapters for the networks the tests need (no fixtures).
 
 The adapters come from ``channels/adapters/`` (the adapters branch). Until a network's module is
 there, a stand-in that follows the documented counting rule takes its place (graphemes for
 Bluesky, URLs as 23 characters for Mastodon, an image required by Instagram), so these tests
 check the plan panel's plumbing either way and the real adapters as soon as they exist.
+
+The fixtures (``networks``, ``accounts``) are in ``tests/channels/conftest.py``; the browser
+tests' ``networks`` (``tests/browser/conftest.py``) uses :func:`use_networks` too.
 """
 
 import re
 import unicodedata
 
-import pytest
-
 from channels import adapters
 from channels.adapters.base import Adapter, Limits
-from channels.models import ChannelAccount
 
 
 def _graphemes(text):
@@ -75,9 +75,8 @@ class InstagramStandIn(Adapter):
 STAND_INS = {cls.kind: cls for cls in (BlueskyStandIn, MastodonStandIn, InstagramStandIn)}
 
 
-@pytest.fixture(autouse=True)
-def networks(monkeypatch):
-    """The adapter registry with Bluesky, Mastodon and Instagram present."""
+def use_networks(monkeypatch):
+    """Make the adapter registry hold Bluesky, Mastodon and Instagram while ``monkeypatch`` lasts; return it."""
     real = dict(adapters.adapter_classes())
     combined = {**STAND_INS, **real}
     monkeypatch.setattr(adapters, "adapter_classes", lambda: dict(sorted(combined.items())))
@@ -90,13 +89,3 @@ ACCOUNT_CONFIG = {
     "mastodon": {"instance_url": "https://zorg.social"},
     "instagram": {"ig_user_id": "17841400000000000"},
 }
-
-
-@pytest.fixture
-def accounts(db, networks):
-    return {
-        kind: ChannelAccount.objects.create(
-            name=f"Ons {networks[kind].label}", kind=kind, status="ok", config=ACCOUNT_CONFIG[kind]
-        )
-        for kind in ("bluesky", "mastodon", "instagram")
-    }

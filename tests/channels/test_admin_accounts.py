@@ -10,10 +10,9 @@ from wagtail.models import ModelLogEntry
 from channels import crypto
 from channels.models import ChannelAccount
 
-from .admin_fixtures import *  # noqa: F403
 from .admin_fixtures import GOOD_TOKEN, OTHER_SECRET
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_in_english")]
 
 INDEX = "channel_accounts:index"
 
@@ -183,8 +182,8 @@ def test_check_connection_stores_what_the_network_says(channel_admin, account, l
     _assert_no_secret(html)
 
 
-def test_check_connection_refused_says_reconnect(channel_admin, make_account, loopnet, client_for):
-    account = make_account(token="revoked-token-0000000000000")
+def test_check_connection_refused_says_reconnect(channel_admin, make_loop_account, loopnet, client_for):
+    account = make_loop_account(token="revoked-token-0000000000000")
     client = client_for(channel_admin)
     response = client.post(reverse("channel_accounts:check", args=[account.pk]), follow=True)
     account.refresh_from_db()

@@ -7,9 +7,7 @@ from django.urls import reverse
 
 from channels.models import Dispatch, PostPlan
 
-from .admin_fixtures import *  # noqa: F403
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_in_english")]
 
 
 def url(**params):
@@ -33,9 +31,9 @@ def _rows(html):
 
 
 @pytest.fixture
-def month(make_org_story, make_patient_story, make_dispatch, make_account, account):
+def month(make_org_story, make_patient_story, make_dispatch, make_loop_account, account):
     """March 2026 (summer time starts on the 29th) on two accounts, and a planned draft."""
-    other = make_account(name="Bluesky zorg")
+    other = make_loop_account(name="Bluesky zorg")
     news = make_org_story(title="Nieuwe MRI-scanner")
     open_day = make_org_story(title="Open dag")
     make_dispatch(news, state=Dispatch.State.SENT, scheduled_for=utc(2026, 3, 2, 8, 0))
@@ -104,12 +102,12 @@ def test_the_calendar_query_count_does_not_grow_with_posts(
     make_org_story,
     make_patient_story,
     make_dispatch,
-    make_account,
+    make_loop_account,
     account,
     django_assert_max_num_queries,
 ):
     client = client_for(editor)
-    accounts = [account] + [make_account(name=f"Account {n}") for n in range(4)]
+    accounts = [account] + [make_loop_account(name=f"Account {n}") for n in range(4)]
     for n in range(12):
         story = make_org_story(title=f"Verhaal {n}")
         for index, target in enumerate(accounts):

@@ -10,9 +10,7 @@ from django.utils import timezone
 from channels.models import Dispatch, DispatchEvent
 from consent.models import ConsentEvent
 
-from .admin_fixtures import *  # noqa: F403
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_in_english")]
 
 LOG = "channel_dispatches:index"
 FAILED = "channels_admin:failed"
@@ -75,8 +73,8 @@ def _titles(client, **params):
     return {title for title in ("Nieuwe MRI-scanner", "Open dag") if title in html}
 
 
-def test_the_log_filters(editor, stories, make_dispatch, make_account, client_for):
-    other = make_account(name="Other account")
+def test_the_log_filters(editor, stories, make_dispatch, make_loop_account, client_for):
+    other = make_loop_account(name="Other account")
     mri, open_day = stories
     make_dispatch(mri, scheduled_for=timezone.now() - datetime.timedelta(days=10))
     failed = make_dispatch(open_day, state=Dispatch.State.FAILED, target=other)

@@ -11,9 +11,7 @@ from django.utils import timezone
 from channels.accounts import check_accounts, expiry_status, refresh_statuses
 from channels.models import ChannelAccount
 
-from .admin_fixtures import *  # noqa: F403
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_in_english")]
 
 NOW = timezone.now()
 
@@ -30,11 +28,11 @@ def test_status_follows_the_expiry_date(settings):
     assert expiry_status(NOW + 20 * day, NOW) == ChannelAccount.Status.EXPIRING
 
 
-def test_refresh_statuses_moves_accounts_along_and_leaves_refused_ones(make_account):
-    soon = make_account(name="Soon", status="ok", token_expires_at=NOW + datetime.timedelta(days=3))
-    gone = make_account(name="Gone", status="expiring", token_expires_at=NOW - datetime.timedelta(hours=1))
-    fine = make_account(name="Fine", status="ok", token_expires_at=None)
-    refused = make_account(name="Refused", status="error", token_expires_at=NOW - datetime.timedelta(days=1))
+def test_refresh_statuses_moves_accounts_along_and_leaves_refused_ones(make_loop_account):
+    soon = make_loop_account(name="Soon", status="ok", token_expires_at=NOW + datetime.timedelta(days=3))
+    gone = make_loop_account(name="Gone", status="expiring", token_expires_at=NOW - datetime.timedelta(hours=1))
+    fine = make_loop_account(name="Fine", status="ok", token_expires_at=None)
+    refused = make_loop_account(name="Refused", status="error", token_expires_at=NOW - datetime.timedelta(days=1))
     changed = refresh_statuses(NOW)
     assert {account.name for account in changed} == {"Soon", "Gone"}
     for account, status in ((soon, "expiring"), (gone, "expired"), (fine, "ok"), (refused, "error")):
@@ -42,8 +40,8 @@ def test_refresh_statuses_moves_accounts_along_and_leaves_refused_ones(make_acco
         assert account.status == status
 
 
-def test_daily_job_checks_each_account_once_a_day(make_account, loopnet):
-    account = make_account()
+def test_daily_job_checks_each_account_once_a_day(make_loop_account, loopnet):
+    account = make_loop_account()
     check_accounts(NOW)
     assert len(loopnet.requests) == 1
     account.refresh_from_db()
@@ -55,17 +53,17 @@ def test_daily_job_checks_each_account_once_a_day(make_account, loopnet):
     assert len(loopnet.requests) == 2
 
 
-def test_inactive_accounts_are_not_checked(make_account, loopnet):
-    make_account(active=False)
+def test_inactive_accounts_are_not_checked(make_loop_account, loopnet):
+    make_loop_account(active=False)
     check_accounts(NOW)
     assert loopnet.requests == []
 
 
 def test_administrators_are_emailed_once_when_expiring_and_once_when_expired(
-    make_account, loopnet, channel_admin, editor
+    make_loop_account, loopnet, channel_admin, editor
 ):
     loopnet.expires_in_days = 10
-    account = make_account()
+    account = make_loop_account()
     check_accounts(NOW)
     account.refresh_from_db()
     assert account.status == ChannelAccount.Status.EXPIRING
@@ -92,8 +90,8 @@ def test_administrators_are_emailed_once_when_expiring_and_once_when_expired(
     assert len(mail.outbox) == 2
 
 
-def test_a_refused_token_during_the_daily_check_is_marked_for_reconnecting(make_account, loopnet):
-    account = make_account(status="ok")
+def test_a_refused_token_during_the_daily_check_is_marked_for_reconnecting(make_loop_account, loopnet):
+    account = make_loop_account(status="ok")
     loopnet.refuse = True
     check_accounts(NOW)
     account.refresh_from_db()
@@ -101,9 +99,9 @@ def test_a_refused_token_during_the_daily_check_is_marked_for_reconnecting(make_
     assert "reconnect" in account.status_message
 
 
-def test_superusers_are_emailed_when_there_is_no_channel_administrator(make_account, loopnet, superuser):
+def test_superusers_are_emailed_when_there_is_no_channel_administrator(make_loop_account, loopnet, superuser):
     loopnet.expires_in_days = 2
-    make_account()
+    make_loop_account()
     check_accounts(NOW)
     assert mail.outbox[0].to == [superuser.email]
 
@@ -119,10 +117,10 @@ def test_groups_are_set_up_after_migrate():
         assert not codenames & {"add_channelaccount", "change_channelaccount", "view_channelaccount"}
 
 
-def test_the_dashboard_warns_editors_about_expiring_and_expired_accounts(make_account, editor, client_for):
-    make_account(name="Mastodon zorg", status="expiring", token_expires_at=NOW + datetime.timedelta(days=5))
-    make_account(name="LinkedIn page", status="expired", token_expires_at=NOW - datetime.timedelta(days=1))
-    make_account(name="Healthy", status="ok")
+def test_the_dashboard_warns_editors_about_expiring_and_expired_accounts(make_loop_account, editor, client_for):
+    make_loop_account(name="Mastodon zorg", status="expiring", token_expires_at=NOW + datetime.timedelta(days=5))
+    make_loop_account(name="LinkedIn page", status="expired", token_expires_at=NOW - datetime.timedelta(days=1))
+    make_loop_account(name="Healthy", status="ok")
     html = client_for(editor).get(reverse("wagtailadmin_home")).content.decode()
     assert "Channel accounts need attention" in html
     assert "Mastodon zorg" in html and "Token expires soon" in html
@@ -131,22 +129,22 @@ def test_the_dashboard_warns_editors_about_expiring_and_expired_accounts(make_ac
     assert "Ask a channel administrator" in html
 
 
-def test_no_dashboard_panel_when_every_account_is_fine(make_account, editor, client_for):
-    make_account(status="ok")
+def test_no_dashboard_panel_when_every_account_is_fine(make_loop_account, editor, client_for):
+    make_loop_account(status="ok")
     html = client_for(editor).get(reverse("wagtailadmin_home")).content.decode()
     assert "Channel accounts need attention" not in html
 
 
-def test_the_story_edit_view_warns_about_accounts(make_account, make_org_story, editor, client_for):
+def test_the_story_edit_view_warns_about_accounts(make_loop_account, make_org_story, editor, client_for):
     story = make_org_story()
-    make_account(name="LinkedIn page", status="expired", token_expires_at=NOW - datetime.timedelta(days=1))
+    make_loop_account(name="LinkedIn page", status="expired", token_expires_at=NOW - datetime.timedelta(days=1))
     html = client_for(editor).get(reverse("wagtailadmin_pages:edit", args=[story.pk])).content.decode()
     assert "These channel accounts need reconnecting" in html
     assert "LinkedIn page" in html and "Token expired: reconnect" in html
 
 
-def test_the_story_edit_view_is_quiet_when_accounts_are_fine(make_account, make_org_story, editor, client_for):
+def test_the_story_edit_view_is_quiet_when_accounts_are_fine(make_loop_account, make_org_story, editor, client_for):
     story = make_org_story()
-    make_account(status="ok")
+    make_loop_account(status="ok")
     html = client_for(editor).get(reverse("wagtailadmin_pages:edit", args=[story.pk])).content.decode()
     assert "These channel accounts need reconnecting" not in html

@@ -10,9 +10,7 @@ from django.urls import get_resolver, reverse
 
 from channels.models import ChannelAccount, Dispatch, DispatchEvent
 
-from .admin_fixtures import *  # noqa: F403
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_in_english")]
 
 # (URL name, which object its argument is). Kept by hand so a new view must be added here:
 # ``test_every_channel_admin_view_is_listed`` fails until it is.

@@ -6,9 +6,7 @@ from django.urls import reverse
 
 from channels.models import Dispatch
 
-from .admin_fixtures import *  # noqa: F403
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_in_english")]
 
 
 @pytest.fixture

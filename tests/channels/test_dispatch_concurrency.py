@@ -8,7 +8,6 @@ from django.db import connection, connections
 from channels.dispatch import run_dispatch
 from channels.models import Dispatch
 
-from .dispatch_support import *  # noqa: F403  (fixtures)
 from .dispatch_support import add_plan, publish
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -25,7 +25,6 @@ from channels.models import Dispatch, PostPlan
 from tests.channels.dispatch_support import publish_with_consent
 from tests.consent.gate_fixtures import build_consent
 
-from .dispatch_support import *  # noqa: F403  (fixtures)
 from .dispatch_support import add_plan, publish
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,6 @@ from channels.dispatch import retry, run_dispatch
 from channels.models import Dispatch
 from channels.periodic import dispatch_sweep
 
-from .dispatch_support import *  # noqa: F403  (fixtures)
 from .dispatch_support import add_plan, publish
 
 pytestmark = pytest.mark.django_db

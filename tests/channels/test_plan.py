@@ -13,9 +13,7 @@ from channels.models import ChannelAccount
 from stories.models import PatientStoryPage
 from tests.consent.gate_fixtures import build_consent
 
-from .plan_fixtures import *  # noqa: F403  (fixtures)
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("networks")]
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from django.utils import timezone, translation
 from channels import reach
 from channels.models import Dispatch, ReachCount
 
-from .dispatch_support import *  # noqa: F403  (fixtures)
 from .dispatch_support import add_plan, publish
-from .plan_fixtures import *  # noqa: F403  (fixtures)
+
+pytestmark = pytest.mark.usefixtures("networks")
 
 BEACON = "/reach/"
 

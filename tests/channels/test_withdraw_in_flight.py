@@ -18,7 +18,6 @@ from channels.periodic import dispatch_sweep
 from consent.models import ConsentEvent
 from consent.services import withdraw
 
-from .dispatch_support import *  # noqa: F403  (fixtures)
 from .dispatch_support import add_plan, publish_with_consent
 
 pytestmark = pytest.mark.django_db

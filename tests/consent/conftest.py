@@ -1,7 +1,9 @@
+"""Fixtures of the consent tests (``editor`` and ``superuser`` come from the root conftest)."""
+
 import pytest
 from django.utils import translation
 
-from .gate_fixtures import editor  # noqa: F401  (a fixture shared by the consent tests)
+from devtools.consent import build_consent
 
 
 @pytest.fixture(autouse=True)
@@ -10,3 +12,14 @@ def english_messages(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def make_consent(db):
+    """``build_consent``: a signed consent built as rows, without the signing views."""
+    return build_consent
+
+
+@pytest.fixture
+def story(make_patient_story):
+    return make_patient_story(title="Mijn verhaal")

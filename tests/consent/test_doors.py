@@ -10,8 +10,6 @@ from consent.gate import ConsentRequired
 from consent.services import withdraw
 from stories.models import PatientStoryPage, StoryPage, Theme
 
-from .gate_fixtures import *  # noqa: F403  (fixtures)
-
 pytestmark = pytest.mark.django_db
 
 

@@ -12,8 +12,6 @@ from wagtail.test.utils.form_data import nested_form_data, querydict_from_html, 
 from consent.gate import BLOCKED_LOG_ACTION, ConsentRequired
 from stories.models import PatientStoryPage
 
-from .gate_fixtures import *  # noqa: F403  (fixtures)
-
 pytestmark = pytest.mark.django_db
 
 

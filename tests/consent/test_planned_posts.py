@@ -19,7 +19,6 @@ from consent.models import Consent, ConsentRequest
 from consent.services import create_request
 from stories.models import PatientStoryPage
 
-from .gate_fixtures import *  # noqa: F403  (fixtures)
 from .gate_fixtures import build_consent
 
 pytestmark = pytest.mark.django_db

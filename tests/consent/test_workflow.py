@@ -21,7 +21,6 @@ from consent.workflow import (
 )
 from stories.models import PatientStoryPage
 
-from .gate_fixtures import *  # noqa: F403  (fixtures)
 from .gate_fixtures import build_consent
 
 pytestmark = pytest.mark.django_db

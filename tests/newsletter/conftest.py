@@ -1,11 +1,13 @@
+"""Fixtures of the newsletter tests (``editor`` and ``superuser`` come from the root conftest)."""
+
 import re
 
 import pytest
 from django.utils import translation
 
+from devtools.consent import build_consent
 from newsletter.models import Subscriber
-
-from ..consent.gate_fixtures import build_consent, editor, superuser  # noqa: F401
+from tests.factories import SubscriberFactory
 
 
 @pytest.fixture(autouse=True)
@@ -31,15 +33,9 @@ def make_subscriber(db):
 
     def _make(email=None, language="nl", status=Subscriber.Status.CONFIRMED, **fields):
         counter["n"] += 1
-        subscriber = Subscriber(
-            email=email or f"reader{counter['n']}@example.org",
-            language=language,
-            status=status,
-            source=fields.pop("source", Subscriber.Source.PAGE),
-            **fields,
+        return SubscriberFactory(
+            email=email or f"reader{counter['n']}@example.org", language=language, status=status, **fields
         )
-        subscriber.save()
-        return subscriber
 
     return _make
 

@@ -1,21 +1,17 @@
-"""Fixtures of the public-site tests: a caching proxy stand-in that records what it is told to purge."""
-
-import http.server
-import threading
+"""Fixtures of the public-site tests: a caching proxy stand-in (loopback kit) that records what it must purge."""
 
 import pytest
 
+from devtools.loopback.servers import LoopbackHTTPServer, QuietHandler
 
-class PurgeRecorder(http.server.BaseHTTPRequestHandler):
+
+class PurgeRecorder(QuietHandler):
     received = []
 
     def do_PURGE(self):  # noqa: N802 - the HTTP method's name
         self.received.append((self.headers["Host"], self.path))
         self.send_response(200)
         self.end_headers()
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
@@ -24,18 +20,15 @@ def cdn(settings, monkeypatch):
     for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     PurgeRecorder.received = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PurgeRecorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = LoopbackHTTPServer(PurgeRecorder).start()
     settings.WAGTAILFRONTENDCACHE = {
         "proxy": {
             "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
-            "LOCATION": f"http://127.0.0.1:{server.server_address[1]}",
+            "LOCATION": server.url,
         }
     }
     yield PurgeRecorder.received
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 @pytest.fixture(autouse=True)

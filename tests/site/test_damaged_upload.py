@@ -11,8 +11,6 @@ from PIL import ImageFile
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
-from ..consent.gate_fixtures import superuser  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 DAMAGED = "damaged or incomplete"

@@ -1,5 +1,6 @@
-"""The common machinery of the loopback networks: a threaded HTTP server on 127.0.0.1, a log of
-every request, scripted failures, and routing to one method per API endpoint.
+"""The common machinery of the loopback networks: a log of every request, scripted failures, and
+routing to one method per API endpoint, served by the loopback kit's threaded HTTP server on
+127.0.0.1 (``devtools.loopback.servers``).
 
 A network subclasses :class:`FakeNetwork`, lists its ``routes`` as ``(method, path regex, name)``
 and implements ``name(request, *groups)`` returning ``(status, body[, headers])``; ``body`` is a
@@ -24,8 +25,9 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from devtools.loopback.servers import LoopbackHTTPServer, QuietHandler
 
 
 @dataclass
@@ -137,16 +139,13 @@ class FakeNetwork:
     # -- serving ------------------------------------------------------------------------------
 
     def start(self):
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self))
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = LoopbackHTTPServer(make_handler(self)).start()
+        self.url = self.server.url
         return self
 
     def stop(self):
         if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+            self.server.stop()
 
     def dispatch(self, request):
         """Route ``request``; return ``(status, body, headers)``."""
@@ -170,11 +169,8 @@ class FakeNetwork:
 
 
 def make_handler(network):
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
 
         def _handle(self):
             parts = urlsplit(self.path)
@@ -214,24 +210,7 @@ def make_handler(network):
             self._reply(status, body, headers)
 
         def _reply(self, status, body, headers):
-            if isinstance(body, bytes):
-                payload, content_type = body, "application/octet-stream"
-            elif body is None:
-                payload, content_type = b"", None
-            else:
-                payload, content_type = json.dumps(body).encode(), "application/json; charset=utf-8"
-            try:
-                self.send_response(status)
-                if content_type:
-                    self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                if payload:
-                    self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a read timeout): that was the point
+            self.reply(status, body, headers)
 
         do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815
 
