@@ -1,4 +1,4 @@
-"""What every personal consent page shares: the rate limits, the response headers, the channel labels.
+"""What every personal consent page shares: the client's address, the rate limits, the response headers.
 
 These pages are personal: never indexed, never cached, CSRF-protected, rate-limited, and they
 show nothing about a story to someone without a valid link.
@@ -9,8 +9,6 @@ from django.shortcuts import render
 from core.ratelimit import client_address, over_limit
 
 RATE_LIMIT = 30  # requests per link, and invented links per client address, per window
-
-
 RATE_WINDOW = 600  # seconds
 
 
