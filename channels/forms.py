@@ -146,7 +146,7 @@ class ChannelAccountForm(WagtailAdminModelForm):
 
 
 class MarkSentForm(forms.Form):
-    """ "Mark as sent": the post's address on the network (http or https), kept so it can be removed later."""
+    """The "Mark as sent" form: the post's address on the network (http or https), kept to remove it later."""
 
     remote_url = forms.URLField(
         label=gettext_lazy("Address of the post"),

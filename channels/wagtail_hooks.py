@@ -1,5 +1,6 @@
 """Admin integration of the channels app: accounts, the dispatch log, the calendar, the failed
-report, "Remove everywhere", and token-expiry warnings for editors.
+report, "Remove everywhere", and token-expiry warnings for editors. The channels' actions (every
+state-changing button, ``channels.actions``) join Wagtail's action registry here.
 
 The story plan panel and the reach report add their hooks in ``wagtail_hooks_plan`` (imported at
 the end of this module).

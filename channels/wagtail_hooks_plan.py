@@ -7,7 +7,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.models import Page
 from wagtail.permissions import policy_registry
 
-from .reach_views import ReachReportView
+from .reach_report import ReachReportView
 
 
 @hooks.register("register_admin_urls")
