@@ -1,27 +1,31 @@
 """The newsletter admin's state-changing buttons as Wagtail actions: ``check()``, then ``execute()``.
 
-Each action checks the user's permission through Wagtail's permission policy (the same
-``newsletter.change_newsletterissue`` or ``newsletter.add_subscriber`` the views always asked
-for) and then whether the issue's state allows it; a state that does not raises
-``ActionRefused`` with the sentence for the editor. The admin views only run them and say the
-outcome (``newsletter.admin_views``).
+On an issue: the test send, sending now, scheduling and cancelling it, retrying failed messages
+and deciding on those of unknown fate; on the model: starting an issue from recent stories, and
+starting or resuming a subscriber import. Each action checks the user's permission through
+Wagtail's permission policy (the same ``newsletter.change_newsletterissue``,
+``add_newsletterissue`` or ``add_subscriber`` the views always asked for) and then whether the
+state allows it; a state that does not raises ``ActionRefused`` with the sentence for the editor.
+The admin views only run them and say the outcome (``newsletter.admin_views``).
 """
 
 import logging
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from wagtail.actions.base import BaseAction
 from wagtail.log_actions import log
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
+from stories.models import StoryPage
+
 from .imports import import_subscribers, is_stalled
 from .lease import mark_for_sending
-from .models import Delivery, NewsletterIssue, Subscriber
+from .models import Delivery, IssueItem, NewsletterIssue, Subscriber, SubscriberImport
 from .notices import send_test
-from .rendering import included_stories
+from .rendering import consent_problem, included_stories
 from .sending import send_issue
 
 logger = logging.getLogger(__name__)
@@ -208,22 +212,109 @@ class ResolveUnknownAction(IssueAction):
         return count
 
 
-class ResumeImportAction(BaseAction):
-    """Start a stopped subscriber import again from its last committed batch.
+class ModelAction(BaseAction):
+    """An action checked against a permission on a whole model (``model``), not on one instance."""
 
-    Allowed to those who may add subscribers (imports have no permissions of their own). Returns
-    "resumed", "running" (nothing to do yet) or ``None`` (it has finished).
-    """
-
-    action_name = "newsletter.resume_import"
-    permission_policy_action = "add"
+    model = None
 
     @cached_property
     def permission_policy(self):
-        return ModelPermissionPolicy(Subscriber)
+        return ModelPermissionPolicy(self.model)
 
     def user_has_permission(self):
         return self.permission_policy.user_has_permission(self.user, self.permission_policy_action)
+
+
+class StartFromRecentAction(ModelAction):
+    """A draft issue with every story published since the last issue in ``language``.
+
+    Stories of an issue being sent are not offered again; stories whose consent does not cover the
+    newsletter are left out. Returns the issue, how many stories it got and the sentences for those
+    left out.
+    """
+
+    action_name = "newsletter.from_recent"
+    model = NewsletterIssue
+    permission_policy_action = "add"
+
+    def __init__(self, language, user=None):
+        super().__init__(None, user=user)
+        self.language = language
+
+    def execute(self, skip_permission_checks=False):
+        self.check(skip_permission_checks)
+        language = self.language
+        last = NewsletterIssue.objects.filter(language=language, sent_at__isnull=False).order_by("-sent_at").first()
+        since = last.sent_at if last else timezone.now() - timezone.timedelta(days=30)
+        # Stories of an issue going out right now are not offered again to the same readers.
+        being_sent = IssueItem.objects.filter(
+            issue__language=language, issue__status=NewsletterIssue.Status.SENDING, story__isnull=False
+        ).values("story_id")
+        stories = (
+            StoryPage.objects.live()
+            .public()
+            .filter(locale__language_code=language, first_published_at__gt=since)
+            .exclude(pk__in=being_sent)
+            .order_by("-first_published_at")
+        )
+        issue = NewsletterIssue.objects.create(
+            language=language,
+            title=_("Newsletter of %(date)s") % {"date": timezone.localdate().strftime("%d-%m-%Y")},
+            created_by=self.user,
+        )
+        left_out = []
+        order = 0
+        for story in stories:
+            problem = consent_problem(story, language)
+            if problem:
+                left_out.append(_("“%(title)s”: %(reason)s") % {"title": story.title, "reason": problem})
+                continue
+            IssueItem.objects.create(issue=issue, story=story, sort_order=order)
+            order += 1
+        return issue, order, left_out
+
+
+class StartImportAction(ModelAction):
+    """Keep an uploaded CSV (checked by an ``ImportForm``) and queue its import; returns the import.
+
+    Allowed to those who may add subscribers (imports have no permissions of their own).
+    """
+
+    action_name = "newsletter.start_import"
+    model = Subscriber
+    permission_policy_action = "add"
+
+    def __init__(self, cleaned_data, user=None):
+        super().__init__(None, user=user)
+        self.cleaned_data = cleaned_data
+
+    def execute(self, skip_permission_checks=False):
+        self.check(skip_permission_checks)
+        data = self.cleaned_data
+        job = SubscriberImport.objects.create(
+            filename=data["file"].name[:255],
+            content=data["text"],
+            declared_source=data.get("declared_source") or "",
+            declared_date=data.get("declared_date"),
+            actor=f"user:{self.user.pk}",
+            # The uploader's admin language: the row errors are written in it.
+            language=translation.get_language() or "",
+            created_by=self.user,
+        )
+        enqueue_import(job)
+        return job
+
+
+class ResumeImportAction(ModelAction):
+    """Start a stopped subscriber import again from its last committed batch.
+
+    Allowed to those who may add subscribers. Returns "resumed", "running" (nothing to do yet) or
+    ``None`` (it has finished).
+    """
+
+    action_name = "newsletter.resume_import"
+    model = Subscriber
+    permission_policy_action = "add"
 
     def execute(self, skip_permission_checks=False):
         self.check(skip_permission_checks)

@@ -12,12 +12,9 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.permission_policies.base import ModelPermissionPolicy
-
-from stories.models import StoryPage
 
 from .actions import (
     ActionRefused,
@@ -27,12 +24,13 @@ from .actions import (
     ScheduleAction,
     SendNowAction,
     SendTestAction,
+    StartFromRecentAction,
+    StartImportAction,
     UnscheduleAction,
-    enqueue_import,
 )
 from .admin_forms import ImportForm, RecentStoriesForm, ScheduleForm
 from .imports import is_stalled
-from .models import IssueItem, NewsletterIssue, Subscriber, SubscriberImport
+from .models import NewsletterIssue, Subscriber, SubscriberImport
 from .rendering import consent_problem, included_stories, render_issue
 
 issue_permissions = ModelPermissionPolicy(NewsletterIssue)
@@ -55,16 +53,7 @@ def import_subscribers(request):
     _require(request, subscriber_permissions, "add")
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = SubscriberImport.objects.create(
-            filename=form.cleaned_data["file"].name[:255],
-            content=form.cleaned_data["text"],
-            declared_source=form.cleaned_data.get("declared_source") or "",
-            declared_date=form.cleaned_data.get("declared_date"),
-            actor=f"user:{request.user.pk}",
-            language=translation.get_language() or "",
-            created_by=request.user,
-        )
-        enqueue_import(job)
+        job = StartImportAction(form.cleaned_data, user=request.user).execute()
         return redirect("newsletter_import_progress", job.pk)
     recent = SubscriberImport.objects.order_by("-created_at")[:5]
     return TemplateResponse(
@@ -234,35 +223,8 @@ def issue_from_recent(request):
     _require(request, issue_permissions, "add")
     form = RecentStoriesForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        language = form.cleaned_data["language"]
-        last = NewsletterIssue.objects.filter(language=language, sent_at__isnull=False).order_by("-sent_at").first()
-        since = last.sent_at if last else timezone.now() - timezone.timedelta(days=30)
-        # Stories of an issue going out right now are not offered again to the same readers.
-        being_sent = IssueItem.objects.filter(
-            issue__language=language, issue__status=NewsletterIssue.Status.SENDING, story__isnull=False
-        ).values("story_id")
-        stories = (
-            StoryPage.objects.live()
-            .public()
-            .filter(locale__language_code=language, first_published_at__gt=since)
-            .exclude(pk__in=being_sent)
-            .order_by("-first_published_at")
-        )
-        issue = NewsletterIssue.objects.create(
-            language=language,
-            title=_("Newsletter of %(date)s") % {"date": timezone.localdate().strftime("%d-%m-%Y")},
-            created_by=request.user,
-        )
-        left_out = []
-        order = 0
-        for story in stories:
-            problem = consent_problem(story, language)
-            if problem:
-                left_out.append(_("“%(title)s”: %(reason)s") % {"title": story.title, "reason": problem})
-                continue
-            IssueItem.objects.create(issue=issue, story=story, sort_order=order)
-            order += 1
-        messages.success(request, _("%(count)s stories added; review them and the introduction.") % {"count": order})
+        issue, added, left_out = StartFromRecentAction(form.cleaned_data["language"], user=request.user).execute()
+        messages.success(request, _("%(count)s stories added; review them and the introduction.") % {"count": added})
         if left_out:
             messages.warning(request, _("Left out: %(list)s.") % {"list": "; ".join(left_out)})
         return redirect("newsletter_issues:edit", issue.pk)

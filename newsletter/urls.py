@@ -1,3 +1,5 @@
+"""The newsletter's public URLs: subscribing, the personal links of its mails, the archive and the bounce webhook."""
+
 from django.urls import path
 
 from . import views
