@@ -345,7 +345,7 @@ def test_one_purger_only_wagtails_own_frontend_cache_handlers_are_not_connected(
     cdn.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         withdraw(consent, reason="withdrawn", actor="signer")
-    assert cdn == []  # Wagtail's handler purged the story here, before the commit
+    assert cdn == []  # Wagtail's own handler would purge the story here, before the commit
     for callback in callbacks:
         callback()
     assert story.url in {path for _host, path in cdn}
