@@ -19,7 +19,7 @@ urlpatterns = [
 ]
 
 if settings.ANYMAIL.get("WEBHOOK_SECRET"):
-    # Bounce and complaint events of an email service (newsletter.receivers marks the address).
+    # Bounce and complaint events of an email service (newsletter.signal_handlers marks the address).
     urlpatterns.append(path("anymail/", include("anymail.urls")))
 
 urlpatterns += i18n_patterns(
