@@ -12,8 +12,8 @@ dev tools) and the tests may keep importing from ``consent.services``.
 
 from .codes import OTP_MAX_ATTEMPTS, OTP_MINUTES, check_code, code_locked, send_code
 from .erasure import anonymise_person, erase_person
-from .requests import age_of_own_consent, create_request, resend, revoke, send_request_email, signing_url
-from .signing import active_consent_for, sign
+from .requests import create_request, resend, revoke, send_request_email, signing_url
+from .signing import sign
 from .withdrawal import (
     announce_withdrawal,
     co_consents,
@@ -28,8 +28,6 @@ from .withdrawal import (
 __all__ = [
     "OTP_MAX_ATTEMPTS",
     "OTP_MINUTES",
-    "active_consent_for",
-    "age_of_own_consent",
     "announce_withdrawal",
     "anonymise_person",
     "check_code",

@@ -12,12 +12,6 @@ from ..tasks import queue_message
 logger = logging.getLogger(__name__)
 
 
-def age_of_own_consent():
-    from django.conf import settings
-
-    return settings.VERTEL["AGE_OF_OWN_CONSENT"]
-
-
 def create_request(
     *,
     story,

@@ -79,12 +79,3 @@ def sign(request_id, *, choices, ip=None, user_agent="", witnessed_by=None, veri
         )
         transaction.on_commit(lambda: consent_signed.send(sender=Consent, consent=consent))
     return consent, withdrawal_token
-
-
-def active_consent_for(story, channel=None):
-    """The newest active consent for ``story`` (covering ``channel`` if given), or ``None``."""
-    consents = Consent.objects.active().filter(story=story).order_by("-signed_at")
-    for consent in consents:
-        if channel is None or consent.covers(channel):
-            return consent
-    return None
