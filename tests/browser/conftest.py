@@ -70,6 +70,8 @@ class Shots:
 def page(browser, request):
     context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
+    # A first render after seeding makes every image rendition: slow on a loaded machine.
+    context.set_default_navigation_timeout(60_000)
     page = context.new_page()
     page.shots = Shots(page, request.node.name)
     yield page

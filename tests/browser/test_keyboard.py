@@ -22,6 +22,8 @@ def demo(site_root, settings):
 def keyboard_page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
     context.set_default_timeout(15_000)
+    # A first render after seeding makes every image rendition: slow on a loaded machine.
+    context.set_default_navigation_timeout(60_000)
     yield context.new_page()
     context.close()
 
