@@ -16,7 +16,7 @@ from wagtail.models import Site
 
 from consent.forms import latest_end_date
 from consent.models import Consent
-from consent.receipt import local_datetime, receipt_rows
+from consent.receipt import receipt_rows
 from core.organisation import organisation_name, sender
 from website.models import OrganisationSettings
 
@@ -120,13 +120,12 @@ def test_receipt_page_mail_and_pdf_agree_in_words(
     html = page.content.decode()
     receipt = mail.outbox[-1]
     assert receipt.from_email.startswith(f"{ORG} <")
-    signed_on = local_datetime(consent.signed_at)  # in English here; the mail is in Dutch
     for text in (html, receipt.body):
         assert "Alleen voornaam" in text and "first_name" not in text
         assert "Mijn nieuwe knie" in text and ORG in text
         assert consent.reference in text and consent.content_hash in text
     local = timezone.localtime(consent.signed_at, timezone.get_default_timezone())
-    assert local.strftime("%H:%M") in receipt.body and signed_on
+    assert local.strftime("%H:%M") in receipt.body  # the organisation's zone, not UTC
     assert "receipt-hash" in html  # the hashes wrap on a phone (static/css/site.css, "receipt")
     (name, pdf, mime) = receipt.attachments[0]
     assert mime == "application/pdf" and pdf.startswith(b"%PDF")
@@ -176,7 +175,7 @@ def test_the_newsletter_comes_from_the_organisations_name(organisation, settings
     settings.VERTEL = {**settings.VERTEL, "NEWSLETTER_FROM_EMAIL": "nieuws@example.org"}
     subscriptions.subscribe("lezer@example.org", language="nl", source="page")
     confirm = mail.outbox[-1]
-    assert confirm.from_email == f"{ORG} <noreply@localhost>" or confirm.from_email.startswith(f"{ORG} <")
+    assert confirm.from_email.startswith(f"{ORG} <")
     assert ORG in confirm.subject and "Vertel" not in confirm.subject
     issue = NewsletterIssue.objects.create(title="Nieuwsbrief juni", language="nl")
     assert IssueMailer(issue).from_email == f"{ORG} <nieuws@example.org>"
