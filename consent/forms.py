@@ -5,7 +5,7 @@ import unicodedata
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -101,6 +101,12 @@ class RequestConsentForm(forms.Form):
         )
 
 
+def latest_end_date(today=None):
+    """The last day a consent signed today may last: ``CONSENT_MAX_MONTHS`` on (an empty end date)."""
+    today = today or timezone.localdate()
+    return today + datetime.timedelta(days=int(settings.VERTEL["CONSENT_MAX_MONTHS"] * 30.44))
+
+
 class SignForm(forms.Form):
     """The signer's informed, specific choices, and their signature."""
 
@@ -109,7 +115,7 @@ class SignForm(forms.Form):
     allow_photos = forms.BooleanField(label=_("Photos of me may be shown"), required=False)
     allow_video = forms.BooleanField(label=_("Video of me may be shown"), required=False)
     valid_until = forms.DateField(
-        label=_("Until when? (leave empty: until I withdraw)"),
+        label=_("Until when?"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -135,10 +141,16 @@ class SignForm(forms.Form):
         offered = dict(consent_channel_choices())
         proposed = [key for key in consent_request.proposed_channels if key in offered] or list(offered)
         self.fields["channels"].choices = [(key, offered[key]) for key in proposed]
+        self.fields["valid_until"].help_text = _(
+            "Leave empty for the longest term: until %(date)s. You can withdraw earlier at any time."
+        ) % {"date": formats.date_format(latest_end_date(), "DATE_FORMAT")}
+        self.fields["valid_until"].widget.attrs["aria-describedby"] = "valid-until-help"
         if consent_request.signer_role == SignerRole.PATIENT:
-            # A patient signing for themself is not asked their date of birth: the editor chose
-            # them as the signer, and a date on file still stops a minor (see ``clean``).
+            # A patient signing for themself is not asked their date of birth nor their relation
+            # to the patient: the editor chose them as the signer, and a date on file still stops
+            # a minor (see ``clean``).
             del self.fields["patient_birth_date"]
+            del self.fields["relation"]
         else:
             # Someone signing for the patient gives the patient's date of birth: it decides whether
             # a representative may sign (a minor needs a parent or guardian) and is kept as evidence.
@@ -148,7 +160,7 @@ class SignForm(forms.Form):
     def clean_valid_until(self):
         until = self.cleaned_data.get("valid_until")
         today = timezone.localdate()
-        latest = today + datetime.timedelta(days=int(settings.VERTEL["CONSENT_MAX_MONTHS"] * 30.44))
+        latest = latest_end_date(today)
         if until is None:
             return latest  # "until withdrawn" still ends at the organisation's maximum
         if until <= today:

@@ -7,10 +7,11 @@ language, queued and retried while the mail server is down (``consent.tasks.queu
 import logging
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from .hooks import channel_labels
+from .receipt import local_datetime, receipt_rows, story_title
 from .tasks import queue_message
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ def send_receipt(consent, withdraw_url):
         return
     labels = channel_labels()
     with translation.override(request.language):
+        # The same rows as the receipt page and the PDF, in the signer's language.
+        rows = receipt_rows(consent, labels)
         try:
             pdf = receipt_pdf(consent, labels, withdraw_url)
         except Exception:  # noqa: BLE001 - the consent is recorded; the email must still go out
@@ -34,7 +37,13 @@ def send_receipt(consent, withdraw_url):
     # Queued, retried: the receipt page is shown whatever the mail server does.
     queue_message(
         "consent/mail/receipt",
-        {"consent": consent, "reference": consent.reference, "withdraw_url": withdraw_url, "labels": labels},
+        {
+            "consent": consent,
+            "reference": consent.reference,
+            "withdraw_url": withdraw_url,
+            "labels": labels,
+            "rows": rows,
+        },
         [request.signer_email],
         language=request.language,
         label=f"consent receipt #{consent.pk}",
@@ -49,7 +58,7 @@ def notify_co_signers(consent, co_signers):
             continue  # the same person's earlier consent: their own confirmation says it all
         queue_message(
             "consent/mail/co_signer_notice",
-            {"reference": other.reference},
+            {"reference": other.reference, "title": story_title(other)},
             [other.request.signer_email],
             language=other.request.language or translation.get_language(),
             label=f"co-signer notice #{other.pk}",
@@ -62,9 +71,16 @@ def notify_withdrawal(consent, withdrawn):
     labels = channel_labels()
     if request.signer_email:
         language = request.language or translation.get_language()
+        with translation.override(language):
+            withdrawn_on = local_datetime(consent.withdrawn_at or timezone.now())
         queue_message(
             "consent/mail/withdrawal_confirmation",
-            {"reference": consent.reference, "channels": _channels_text(withdrawn, labels, language)},
+            {
+                "reference": consent.reference,
+                "channels": _channels_text(withdrawn, labels, language),
+                "title": story_title(consent),
+                "withdrawn_on": withdrawn_on,
+            },
             [request.signer_email],
             language=language,
             label=f"withdrawal confirmation #{consent.pk}",
@@ -120,7 +136,11 @@ def send_new_withdrawal_link(consent, token):
     language = consent.request.language or translation.get_language()
     queue_message(
         "consent/mail/new_withdrawal_link",
-        {"reference": consent.reference, "url": settings.BASE_URL + f"/{language}/consent/withdraw/{token}/"},
+        {
+            "reference": consent.reference,
+            "url": settings.BASE_URL + f"/{language}/consent/withdraw/{token}/",
+            "title": story_title(consent),
+        },
         [consent.request.signer_email],
         language=language,
         label=f"new withdrawal link #{consent.pk}",

@@ -1,10 +1,14 @@
-"""A PDF copy of the signer's receipt (fpdf2), attached to the receipt email."""
+"""A PDF copy of the signer's receipt (fpdf2), attached to the receipt email.
 
-from django.utils import formats
+It shows the same rows as the receipt page and the e-mail (``consent.receipt.receipt_rows``).
+"""
+
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from .content import signed_hash
+from core.organisation import organisation_name
+
+from .receipt import receipt_rows
 
 
 def _latin1(text):
@@ -15,8 +19,13 @@ def _latin1(text):
 def receipt_pdf(consent, channel_labels, withdraw_url):
     """Return the PDF bytes of the receipt: what was agreed, when, the reference and the withdrawal link."""
     pdf = FPDF(format="A4")
+    name = organisation_name()
+    pdf.set_title(_latin1(_("Receipt of your consent, reference %(reference)s") % {"reference": consent.reference}))
+    pdf.set_author(_latin1(name))
     line = {"new_x": "LMARGIN", "new_y": "NEXT"}
     pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, _latin1(name), **line)
     pdf.set_font("Helvetica", "B", 16)
     pdf.multi_cell(
         0,
@@ -25,23 +34,16 @@ def receipt_pdf(consent, channel_labels, withdraw_url):
         **line,
     )
     pdf.ln(4)
-    pdf.set_font("Helvetica", size=11)
-    rows = [
-        (_("Signed on"), formats.date_format(consent.signed_at, "DATETIME_FORMAT")),
-        (_("Channels"), ", ".join(str(channel_labels.get(key, key)) for key in consent.channels)),
-        (_("How you are named"), consent.naming),
-        (_("Photos"), _("yes") if consent.allow_photos else _("no")),
-        (_("Video"), _("yes") if consent.allow_video else _("no")),
-        (_("Until"), formats.date_format(consent.valid_until, "DATE_FORMAT") if consent.valid_until else "-"),
-        (_("Fingerprint of the story you signed (SHA-256)"), signed_hash(consent)),
-        (_("Fingerprint of the consent text (SHA-256)"), consent.consent_text_hash),
-    ]
-    for label, value in rows:
+    for label, value, is_code in receipt_rows(consent, channel_labels):
         pdf.set_font("Helvetica", "B", 11)
         pdf.multi_cell(0, 6, _latin1(label), **line)
-        pdf.set_font("Helvetica", size=11)
+        if is_code:
+            pdf.set_font("Courier", size=9)
+        else:
+            pdf.set_font("Helvetica", size=11)
         pdf.multi_cell(0, 6, _latin1(value), **line)
         pdf.ln(1)
+    pdf.set_font("Helvetica", size=11)
     pdf.ln(3)
     pdf.multi_cell(0, 6, _latin1(_("You can withdraw your consent at any time, without an account:")), **line)
     pdf.set_font("Courier", size=8)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from core import mail
+from core.organisation import sender
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,9 @@ def queue_message(template, context, to, *, language, label, attachments=()):
     ``attachments`` are ``(filename, bytes, mimetype)``. Once rendered, never raises (see ``queue_mail``).
     """
     message = mail.render(template, context, to, language=language)
-    _seal_and_enqueue(message.subject, message.body, message.to, label, attachments, message.extra_headers)
+    _seal_and_enqueue(
+        message.subject, message.body, message.to, label, attachments, message.extra_headers, message.from_email
+    )
 
 
 def queue_mail(subject, body, to, *, label, attachments=()):
@@ -50,11 +53,12 @@ def queue_mail(subject, body, to, *, label, attachments=()):
     ``attachments`` are ``(filename, bytes, mimetype)``. Never raises: a page that queues a mail
     answers whatever the mail server or the queue does.
     """
-    _seal_and_enqueue(subject, body, to, label, attachments)
+    _seal_and_enqueue(subject, body, to, label, attachments, from_email=sender())
 
 
-def _seal_and_enqueue(subject, body, to, label, attachments, headers=None):
+def _seal_and_enqueue(subject, body, to, label, attachments, headers=None, from_email=None):
     payload = {
+        "from": str(from_email or sender()),
         "subject": str(subject),
         "body": str(body),
         "to": list(to),
@@ -86,8 +90,11 @@ def send_queued_mail(sealed, label, attempt=1):
     except (InvalidToken, ValueError):
         logger.error("Mail %s cannot be unsealed (SECRET_KEY changed?); dropped", label)
         return "unreadable"
-    # Mail sealed before the queue kept headers has none (``Content-Language`` came with core.mail).
-    message = EmailMessage(payload["subject"], payload["body"], None, payload["to"], headers=payload.get("headers"))
+    # Mail sealed before the queue kept headers or the sender has neither (``Content-Language``
+    # came with core.mail, the organisation's name as sender with core.organisation).
+    sender_address = payload.get("from") or sender()
+    headers = payload.get("headers")
+    message = EmailMessage(payload["subject"], payload["body"], sender_address, payload["to"], headers=headers)
     for name, data, mime in payload["attachments"]:
         message.attach(name, base64.b64decode(data), mime)
     try:

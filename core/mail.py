@@ -7,7 +7,9 @@ through ``{% translate %}``/``{% blocktranslate %}`` and is in the app's ``.po``
 
 :func:`render` builds the message without sending it (for a queue that seals it first, or a test);
 :func:`send` sends it now. Mass sending (the newsletter) builds its own bytes for speed and is the
-one exception (``newsletter.sending``).
+one exception (``newsletter.sending``). Every message comes from the organisation's name
+(``core.organisation.sender``) unless ``from_email`` says otherwise, and every template has the
+name as ``{{ organisation }}``.
 """
 
 from django.conf import settings
@@ -16,10 +18,13 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from .organisation import organisation_name, sender
+
 
 def render(template, context, to, *, language=None, from_email=None, reply_to=None, headers=None):
     """An ``EmailMultiAlternatives`` from ``<template>_subject.txt``, ``<template>.txt`` (+ ``.html``)."""
     language = language or settings.LANGUAGE_CODE
+    context = {"organisation": organisation_name(), **context}
     with translation.override(language):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}.txt", context).strip() + "\n"
@@ -30,7 +35,7 @@ def render(template, context, to, *, language=None, from_email=None, reply_to=No
     message = EmailMultiAlternatives(
         subject,
         body,
-        from_email,
+        from_email or sender(),
         list(to),
         reply_to=list(reply_to) if reply_to else None,
         headers=dict(headers or {}, **{"Content-Language": language}),

@@ -25,6 +25,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.organisation import sender
+
 from .models import NewsletterIssue
 from .rendering import render_issue
 from .validators import LINE_BREAKS
@@ -45,7 +47,8 @@ class IssueMailer:
         with translation.override(issue.language):
             self.unsubscribe_base = settings.BASE_URL + reverse("newsletter:unsubscribe", args=["TOKEN"])
             self.preferences_base = settings.BASE_URL + reverse("newsletter:preferences", args=["TOKEN"])
-        self.from_email = settings.VERTEL.get("NEWSLETTER_FROM_EMAIL") or settings.DEFAULT_FROM_EMAIL
+        # The organisation's name (core.organisation) with the newsletter's own address, if it has one.
+        self.from_email = sender(settings.VERTEL.get("NEWSLETTER_FROM_EMAIL") or None)
         self.mailto = settings.VERTEL.get("NEWSLETTER_UNSUBSCRIBE_MAILTO", "")
 
     def parts(self, token):

@@ -22,6 +22,7 @@ from wagtail.rich_text import expand_db_html
 
 from channels.links import tracked_url
 from core.channel_keys import NEWSLETTER
+from core.organisation import organisation_name
 from stories.sanitize import clean_html
 
 # Placeholders for the per-recipient links; the token alphabet (urlsafe base64) needs no escaping.
@@ -181,7 +182,7 @@ def render_issue(issue):
             "intro_html": mark_safe(intro_html),  # noqa: S308 - cleaned with nh3 just above
             "intro_text": html_to_text(intro_html),
             "stories": stories,
-            "site_name": settings.WAGTAIL_SITE_NAME,
+            "site_name": organisation_name(),
             "base_url": settings.BASE_URL,
             "archive_url": absolute(reverse("newsletter:archive_detail", args=[issue.pk])),
             "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from consent.tasks import queue_mail
 from core import mail
+from core.organisation import organisation_name
 from core.ratelimit import over_limit
 
 from .models import Delivery, Subscriber
@@ -40,7 +41,7 @@ def _address_budget_left(email):
 
 
 def _send_notice(subscriber, template, context):
-    context = {"site_name": settings.WAGTAIL_SITE_NAME, **context}
+    context = {"site_name": organisation_name(), **context}
     message = mail.render(f"newsletter/mail/{template}", context, [subscriber.email], language=subscriber.language)
     # Queued and retried: a sign-up answers whatever the mail server does.
     queue_mail(message.subject, message.body, message.to, label=f"newsletter {template} #{subscriber.pk}")

@@ -17,6 +17,7 @@ def templates(tmp_path, settings):
     return "demo/mail/hello"
 
 
+@pytest.mark.django_db  # the sender and {{ organisation }} are the organisation's name, a site setting
 def test_subject_is_one_line_and_body_in_the_readers_language(templates):
     message = render(templates, {"name": "Anna"}, ["a@example.org"], language="nl")
     assert message.subject == "Ja Anna"

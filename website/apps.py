@@ -16,6 +16,7 @@ class WebsiteConfig(AppConfig):
 
         from . import (
             checks,  # noqa: F401  (registers the deployment checks)
+            organisation_hooks,  # noqa: F401  (answers core.organisation: the organisation's name)
             signal_handlers,
         )
 

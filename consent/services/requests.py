@@ -90,9 +90,15 @@ def signing_url(request, token):
 
 def send_request_email(request, token, *, resent=False):
     """Email the personal signing link to the signer (queued and retried while mail is down)."""
+    from django.utils import translation
+
+    from ..receipt import local_datetime
+
+    with translation.override(request.language):
+        until = local_datetime(request.expires_at, "DATE_FORMAT")
     queue_message(
         "consent/mail/request",
-        {"request": request, "url": signing_url(request, token)},
+        {"request": request, "url": signing_url(request, token), "title": request.story_title, "date": until},
         [request.signer_email],
         language=request.language,
         label=f"consent request #{request.pk}",

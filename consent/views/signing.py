@@ -12,6 +12,7 @@ from core import channel_keys
 
 from ..hooks import channel_labels, post_previews
 from ..notices import send_receipt
+from ..receipt import receipt_rows
 from ..services.codes import check_code, code_locked, send_code
 from ..services.signing import sign
 from .personal import client_ip, guess_refused, personal_page, rate_limited
@@ -109,10 +110,17 @@ def sign_view(request, token):
             return personal_page(request, "consent/already_signed.html", {}, status=410)
         withdraw_url = settings.BASE_URL + f"/{consent_request.language}/consent/withdraw/{withdrawal_token}/"
         send_receipt(consent, withdraw_url)
+        labels = channel_labels()
         return personal_page(
             request,
             "consent/receipt.html",
-            {"consent": consent, "withdraw_url": withdraw_url, "labels": channel_labels()},
+            # The same rows as the receipt e-mail and its PDF (``consent.receipt``).
+            {
+                "consent": consent,
+                "withdraw_url": withdraw_url,
+                "labels": labels,
+                "rows": receipt_rows(consent, labels),
+            },
         )
     if getattr(form, "birth_date_mismatch", False):
         # Logged as evidence (no date in it); the application log names only the request.

@@ -12,6 +12,7 @@ from core.ratelimit import over_limit
 from ..hooks import channel_labels
 from ..models import Consent, hash_token, new_token
 from ..notices import notify_co_signers, notify_withdrawal, send_new_withdrawal_link
+from ..receipt import story_title
 from ..services.withdrawal import co_consents, find_by_withdrawal_token, other_language_consents, withdraw
 from .personal import client_ip, guess_refused, personal_page, rate_limited
 
@@ -53,7 +54,11 @@ def withdraw_view(request, token):
         return personal_page(request, "consent/rate_limited.html", {}, status=429)
     active = consent.active_channels if consent.withdrawn_at is None else []
     if not active:
-        return personal_page(request, "consent/withdraw_done.html", {"consent": consent, "already": True})
+        return personal_page(
+            request,
+            "consent/withdraw_done.html",
+            {"consent": consent, "already": True, "title": story_title(consent)},
+        )
     other_versions = list(other_language_consents(consent))
     co_signed = co_consents(consent).exclude(request__signer_email__iexact=consent.request.signer_email).exists()
     form = WithdrawForm(
@@ -84,6 +89,7 @@ def withdraw_view(request, token):
             "consent/withdraw_done.html",
             {
                 "consent": consent,
+                "title": story_title(consent),
                 "withdrawn": [labels.get(key, key) for key in withdrawn],
                 "versions_withdrawn": versions_withdrawn,
             },
@@ -94,6 +100,7 @@ def withdraw_view(request, token):
         "consent/withdraw.html",
         {
             "consent": consent,
+            "title": story_title(consent),
             "form": form,
             "active": [labels.get(key, key) for key in active],
             "other_versions": other_versions,

@@ -90,7 +90,7 @@ def test_request_sign_publish_withdraw(page, browser, live_server, story, admin_
     phone.check(f"input[name=channels][value='{account.channel_key}']")
     phone.check("input[name=naming][value=anonymous]")
     phone.fill("input[name=typed_name]", "Anna de Vries")
-    phone.fill("input[name=relation]", "ikzelf")
+    assert phone.locator("input[name=relation]").count() == 0  # a patient is not asked their relation
     phone.check("input[name=declaration]")
     phone.screenshot(path=str(page.shots.folder / "signer-form.png"), full_page=True)
     phone.click("button[name=sign]")
