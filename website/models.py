@@ -1,13 +1,27 @@
 """The home page and the organisation's site-wide settings."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Page
 from wagtail.search import index
 
 from core.page_forms import PageForm
+
+from .brand_style import (
+    DEFAULT_ACCENT,
+    DEFAULT_PRIMARY,
+    FONT_CHOICES,
+    GRAPHIC_CONTRAST,
+    HEX_COLOUR,
+    TEXT_CONTRAST,
+    lowest_contrast,
+)
+
+hex_colour = RegexValidator(HEX_COLOUR, _("Enter a colour as # and six hexadecimal digits, for example #0a5c73."))
 
 
 class HomePage(Page):
@@ -62,21 +76,125 @@ class StandardPage(Page):
 
 @register_setting(icon="site")
 class OrganisationSettings(BaseSiteSetting):
-    """Who publishes: shown in the footer, feeds, emails and the consent texts."""
+    """Who publishes and how the site looks: shown in the header and footer, feeds, emails and the consent texts.
+
+    The brand (logo, colours, font) reaches the public pages through ``website.branding`` and the
+    brand stylesheet; the colours are refused unless text in them stays WCAG AA readable.
+    """
 
     organisation_name = models.CharField(_("organisation name"), max_length=200, default="Vertel")
     contact_email = models.EmailField(_("contact email"), blank=True)
+    phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    address = models.TextField(
+        _("address"), blank=True, help_text=_("Shown in the footer of every page, as you write it here.")
+    )
     privacy_contact = models.CharField(
         _("privacy contact"), max_length=200, blank=True, help_text=_("Who to contact about personal data.")
     )
-    privacy_statement_url = models.URLField(_("privacy statement address"), blank=True)
+    privacy_statement_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("privacy statement page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    privacy_statement_url = models.URLField(
+        _("privacy statement address"), blank=True, help_text=_("Or a page elsewhere, when it is not on this site.")
+    )
+    accessibility_statement_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("accessibility statement page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accessibility_statement_url = models.URLField(
+        _("accessibility statement address"),
+        blank=True,
+        help_text=_("Or a page elsewhere, when it is not on this site."),
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Shown beside the name in the header; a square crop of it is the browser tab's icon."),
+    )
+    primary_colour = models.CharField(
+        _("primary colour"),
+        max_length=7,
+        default=DEFAULT_PRIMARY,
+        validators=[hex_colour],
+        help_text=_("Links and buttons, as #rrggbb. It must be dark enough to read on white (4.5:1)."),
+    )
+    accent_colour = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        default=DEFAULT_ACCENT,
+        validators=[hex_colour],
+        help_text=_("The bar at the top, the focus ring and quote lines, as #rrggbb (at least 3:1 on white)."),
+    )
+    font = models.CharField(_("font"), max_length=40, choices=FONT_CHOICES, default="system")
+    support_title = models.CharField(
+        _("support box title"),
+        max_length=120,
+        blank=True,
+        help_text=_("For example: Did this story touch you?"),
+    )
+    support_text = models.TextField(
+        _("support box text"),
+        blank=True,
+        help_text=_("Shown under a patient story: where a reader can turn for help or to talk."),
+    )
 
     panels = [
-        FieldPanel("organisation_name"),
-        FieldPanel("contact_email"),
-        FieldPanel("privacy_contact"),
-        FieldPanel("privacy_statement_url"),
+        MultiFieldPanel(
+            [FieldPanel("organisation_name"), FieldPanel("address"), FieldPanel("phone"), FieldPanel("contact_email")],
+            heading=_("Organisation and contact"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("privacy_contact"),
+                FieldPanel("privacy_statement_page"),
+                FieldPanel("privacy_statement_url"),
+                FieldPanel("accessibility_statement_page"),
+                FieldPanel("accessibility_statement_url"),
+            ],
+            heading=_("Statements"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("logo"), FieldPanel("primary_colour"), FieldPanel("accent_colour"), FieldPanel("font")],
+            heading=_("Appearance"),
+        ),
+        MultiFieldPanel([FieldPanel("support_title"), FieldPanel("support_text")], heading=_("Support box")),
     ]
 
     class Meta:
         verbose_name = _("organisation")
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if HEX_COLOUR.match(self.primary_colour or ""):
+            ratio, background = lowest_contrast(self.primary_colour)
+            if ratio < TEXT_CONTRAST:
+                errors["primary_colour"] = _(
+                    "Text in %(colour)s on %(background)s has a contrast of %(ratio).1f:1; at least 4.5:1 is "
+                    "needed to stay readable (WCAG AA). Choose a darker colour."
+                ) % {"colour": self.primary_colour, "background": background, "ratio": ratio}
+        if HEX_COLOUR.match(self.accent_colour or ""):
+            ratio, background = lowest_contrast(self.accent_colour, ("#ffffff",))
+            if ratio < GRAPHIC_CONTRAST:
+                errors["accent_colour"] = _(
+                    "%(colour)s on white has a contrast of %(ratio).1f:1; at least 3:1 is needed to see the "
+                    "focus ring (WCAG AA). Choose a darker colour."
+                ) % {"colour": self.accent_colour, "ratio": ratio}
+        for name in ("privacy_statement", "accessibility_statement"):
+            if getattr(self, f"{name}_page_id") and getattr(self, f"{name}_url"):
+                errors[f"{name}_url"] = _("Choose a page or an address, not both.")
+        if errors:
+            raise ValidationError(errors)

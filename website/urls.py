@@ -14,6 +14,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", views.sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("brand.css", views.brand_css, name="brand_css"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("channels.urls")),
 ]

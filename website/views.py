@@ -1,4 +1,4 @@
-"""Site-wide views: search, robots.txt, the password form of restricted pages and the error pages."""
+"""Site-wide views: search, robots.txt, the brand stylesheet, the password form of restricted pages, error pages."""
 
 import unicodedata
 
@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
@@ -20,8 +21,12 @@ from wagtail.models import Locale, Page
 
 from stories.models import StoryPage
 
+from . import brand_style
+from .branding import site_brand
+
 SEARCH_RESULTS_PER_PAGE = 10
 MAX_QUERY_LENGTH = 200
+BRAND_CSS_MAX_AGE = 365 * 24 * 60 * 60
 
 
 def clean_query(raw):
@@ -108,6 +113,22 @@ def robots_txt(request):
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def brand_css(request):
+    """The organisation's colours and font as a stylesheet (CSS custom properties over site.css).
+
+    A stylesheet of its own keeps the Content-Security-Policy free of inline styles. Its address
+    carries the brand's version (``?v=``, see ``website.branding``): asked for with the current
+    version a browser may keep it a year; any other address is the current brand, kept five minutes.
+    """
+    brand = site_brand()
+    css = brand_style.stylesheet(brand["primary_colour"], brand["accent_colour"], brand["font"])
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    current = request.GET.get("v") == brand["version"]
+    patch_cache_control(response, public=True, max_age=BRAND_CSS_MAX_AGE if current else 300, immutable=current)
+    return response
 
 
 def authenticate_with_password(request, page_view_restriction_id, page_id):

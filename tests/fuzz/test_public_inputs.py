@@ -265,6 +265,7 @@ def routes(site):
     return {
         "sitemap": (nothing, form_fields),
         "robots_txt": (nothing, form_fields),
+        "brand_css": (nothing, form_fields),
         "set_language": (nothing, form_fields),
         "search": (nothing, form_fields),
         "channels:reach_beacon": (
