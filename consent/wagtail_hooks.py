@@ -8,9 +8,11 @@ from wagtail.admin.action_menu import SubmitForModerationMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
-from . import admin_views, gate_hooks  # noqa: F401
+from . import admin_views, autosave, gate_hooks  # noqa: F401
+from .dashboard import ConsentOverviewPanel
 from .gate import ConsentGatedPageMixin, is_covered
-from .panels import ConsentOverviewPanel, story_consent_buttons
+from .listing import add_consent_column
+from .panels import story_consent_buttons
 from .viewsets import consent_text_viewset
 
 
@@ -116,3 +118,7 @@ def consent_gated_action_menu(menu_items, request, context):
 def consent_overview_panel(request, panels):
     if request.user.has_perm("wagtailadmin.access_admin"):
         panels.append(ConsentOverviewPanel())
+
+
+# The page explorer and the page search listing show each story's consent state (``consent.listing``).
+add_consent_column()
