@@ -2,9 +2,10 @@
 
 Wagtail 8 has no hook for the page listing's columns: its views take them from the class
 attribute ``base_columns`` (``wagtail.admin.views.pages.listing``). ``add_consent_column()`` puts
-one ``ConsentColumn`` into the explorer's and the search listing's columns, before "Status", once,
-at startup (``consent.wagtail_hooks``). The column reads the states of all rows of the table in
-two queries on its first cell (``consent.states.story_states``), so it adds no query per row.
+one ``ConsentColumn`` into the columns of the explorer, the page listing and the page search (which
+reads ``PageListingMixin.base_columns``), before "Status", once, at startup (``consent.wagtail_hooks``).
+The column reads the states of all rows of the table in two queries on its first cell
+(``consent.states.story_states``), so it adds no query per row.
 Pages that are not patient stories have no consent and show nothing.
 """
 
@@ -47,9 +48,11 @@ class ConsentColumn(BaseColumn):
 
 def add_consent_column():
     """Put the consent column into the page explorer and the page search listing (once)."""
-    from wagtail.admin.views.pages.listing import ExplorableIndexView, IndexView
+    from wagtail.admin.views.pages.listing import ExplorableIndexView, IndexView, PageListingMixin
 
-    for view in (IndexView, ExplorableIndexView):
+    # The search view builds its columns from ``PageListingMixin.base_columns`` on each request;
+    # the two listing views copied that list when they were defined.
+    for view in (PageListingMixin, IndexView, ExplorableIndexView):
         columns = view.base_columns
         if any(column.name == "consent" for column in columns):
             continue
