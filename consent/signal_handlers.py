@@ -2,9 +2,9 @@
 
 Each receiver takes the signal's arguments and hands the work to the module that owns it: the gate
 (a live save through a parent class), coverage (a shown file or tag changed), the workflow (a
-signature moves the consent task on; the default workflow after ``migrate``), the editors' notices (a
-signature is told to the story's editors) and the texts (the
-default consent texts and groups after ``migrate``). Nothing is connected at import time.
+signature moves the consent task on; the default workflow after ``migrate``), the editors' notices
+(a signature is told to the story's owner and the editor who asked) and the texts (the default
+consent texts and groups after ``migrate``). Nothing is connected at import time.
 """
 
 import logging
