@@ -24,6 +24,7 @@ class ConsentConfig(AppConfig):
             handlers.ensure_workflow_after_migrate, dispatch_uid="consent.workflow.ensure_patient_story_workflow"
         )
         consent_signed.connect(handlers.approve_on_signature, dispatch_uid="consent.workflow.approve_on_signature")
+        consent_signed.connect(handlers.tell_editors_of_signature, dispatch_uid="consent.editor_notices.signed")
         # An image file, a storyteller, a department, a theme or a tag changed: recheck the live
         # patient stories that show it (consent.coverage).
         post_save.connect(handlers.recheck_after_change, dispatch_uid="vertel_consent_coverage")

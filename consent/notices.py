@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from .editor_notices import staff_recipients, story_details
 from .hooks import channel_labels
 from .receipt import local_datetime, receipt_rows, story_title
 from .tasks import queue_message
@@ -66,7 +67,7 @@ def notify_co_signers(consent, co_signers):
 
 
 def notify_withdrawal(consent, withdrawn):
-    """Tell the signer (their confirmation), the editor who asked, and the consent officer."""
+    """Tell the signer (their confirmation), the story's owner, the editor who asked, and the consent officer."""
     request = consent.request
     labels = channel_labels()
     if request.signer_email:
@@ -85,10 +86,11 @@ def notify_withdrawal(consent, withdrawn):
             language=language,
             label=f"withdrawal confirmation #{consent.pk}",
         )
-    for address, language in _staff_recipients(request):
+    # The owner, the editor who asked and the consent officer (``consent.editor_notices``).
+    for address, language in staff_recipients(consent):
         queue_message(
             "consent/mail/withdrawal_notice",
-            _staff_withdrawal_notice(consent, withdrawn, labels, language),
+            {**story_details(consent), "channels": _channels_text(withdrawn, labels, language)},
             [address],
             language=language,
             label=f"withdrawal notice #{consent.pk}",
@@ -99,36 +101,6 @@ def _channels_text(keys, labels, language):
     """The channels in words, in the reader's language."""
     with translation.override(language):
         return ", ".join(str(labels.get(key, key)) for key in keys)
-
-
-def _staff_recipients(request):
-    """The editor who asked (in their admin language) and the consent officer (the site's language)."""
-    recipients = {}
-    officer = settings.VERTEL["CONSENT_OFFICER_EMAIL"]
-    if officer:
-        recipients[officer] = settings.LANGUAGE_CODE
-    editor = request.created_by
-    if editor is not None and editor.email:
-        profile = getattr(editor, "wagtail_userprofile", None)
-        preferred = profile.get_preferred_language() if profile else settings.LANGUAGE_CODE
-        recipients[editor.email] = preferred or settings.LANGUAGE_CODE
-    return sorted(recipients.items())
-
-
-def _staff_withdrawal_notice(consent, withdrawn, labels, language):
-    """What the notice to staff says: the story by its title, the channels in words, a link."""
-    from django.urls import reverse
-
-    story = consent.story
-    link = (
-        settings.WAGTAILADMIN_BASE_URL + reverse("wagtailadmin_pages:edit", args=[consent.story_id]) if story else ""
-    )
-    return {
-        "reference": consent.reference,
-        "title": story.title if story is not None else gettext_lazy("(story deleted)"),
-        "channels": _channels_text(withdrawn, labels, language),
-        "link": link,
-    }
 
 
 def send_new_withdrawal_link(consent, token):

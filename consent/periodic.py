@@ -4,12 +4,12 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 
 from core import mail
 from core.schedule import periodic
 
+from .editor_notices import staff_recipients, story_details
 from .evidence import record_event
 from .models import Consent, ConsentEvent
 from .services.withdrawal import withdraw
@@ -35,7 +35,10 @@ def expire_consents(now=None):
 
 @periodic("consent-expiry-warning")
 def warn_before_expiry(now=None):
-    """Tell the editor who asked, once, that a consent ends within the warning period; return how many."""
+    """Tell the owner, the editor who asked and the officer, once, that a consent ends soon; return how many.
+
+    "Soon" is within ``VERTEL["CONSENT_EXPIRY_WARNING_DAYS"]``; ``expiry_warning_sent_at`` makes it once.
+    """
     now = now or timezone.now()
     horizon = now + datetime.timedelta(days=settings.VERTEL["CONSENT_EXPIRY_WARNING_DAYS"])
     due = Consent.objects.filter(
@@ -44,17 +47,10 @@ def warn_before_expiry(now=None):
         expiry_warning_sent_at__isnull=True,
         valid_until__gt=now,
         valid_until__lte=horizon,
-    ).select_related("request__created_by")
+    ).select_related("request__created_by", "story__owner")
     count = 0
     for consent in due:
-        editor = consent.request.created_by
-        recipients = sorted(
-            {
-                address
-                for address in (getattr(editor, "email", ""), settings.VERTEL["CONSENT_OFFICER_EMAIL"])
-                if address
-            }
-        )
+        recipients = staff_recipients(consent)
         if recipients:
             try:
                 send_expiry_warning(consent, recipients)
@@ -68,18 +64,15 @@ def warn_before_expiry(now=None):
 
 
 def send_expiry_warning(consent, recipients):
-    """The staff warning that a consent ends soon, in the site's language, without personal data.
+    """The staff warning that a consent ends soon: each reader in their language (``consent.editor_notices``).
 
-    It names the consent's reference and the story's id and admin link, not the story's title or the
-    signer: mail passes through servers the organisation does not control.
+    It names the consent's reference, the story's title and its admin link, what the editor sees in
+    the admin; nothing of the signer: mail passes through servers the organisation does not control.
     """
     ends = timezone.localtime(consent.valid_until).strftime("%d-%m-%Y")
-    values = {
-        "reference": consent.reference,
-        "id": consent.story_id,
-        "date": ends,
-        "url": settings.BASE_URL.rstrip("/") + reverse("wagtailadmin_pages:edit", args=[consent.story_id])
-        if consent.story_id
-        else settings.BASE_URL,
-    }
-    mail.send("consent/mail/expiry_warning", values, recipients, language=settings.LANGUAGE_CODE)
+    values = {**story_details(consent), "date": ends}
+    by_language = {}
+    for address, language in recipients:
+        by_language.setdefault(language, []).append(address)
+    for language, addresses in sorted(by_language.items()):
+        mail.send("consent/mail/expiry_warning", values, addresses, language=language)

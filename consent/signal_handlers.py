@@ -2,8 +2,9 @@
 
 Each receiver takes the signal's arguments and hands the work to the module that owns it: the gate
 (a live save through a parent class), coverage (a shown file or tag changed), the workflow (a
-signature moves the consent task on; the default workflow after ``migrate``) and the texts (the
-default consent texts and groups after ``migrate``). Nothing is connected at import time.
+signature moves the consent task on; the default workflow after ``migrate``), the editors' notices
+(a signature is told to the story's owner and the editor who asked) and the texts (the default
+consent texts and groups after ``migrate``). Nothing is connected at import time.
 """
 
 import logging
@@ -11,6 +12,7 @@ import logging
 from django.db import DatabaseError
 
 from .coverage import on_post_save
+from .editor_notices import notify_signed
 from .gate import gate_save_through_any_class
 from .texts import ensure_default_texts
 from .workflow import approve_consent_task_on_signature, ensure_patient_story_workflow
@@ -26,6 +28,11 @@ def refuse_uncovered_live_save(sender, instance, raw=False, update_fields=None, 
 def recheck_after_change(sender, instance, created=False, raw=False, **kwargs):
     """``post_save`` of any model: recheck the live patient stories that show ``instance`` (``consent.coverage``)."""
     on_post_save(sender, instance, created=created, raw=raw, **kwargs)
+
+
+def tell_editors_of_signature(sender, consent, **kwargs):
+    """``consent_signed``: the story's owner and the editor who asked hear of it (``consent.editor_notices``)."""
+    notify_signed(consent)
 
 
 def approve_on_signature(sender, consent, **kwargs):

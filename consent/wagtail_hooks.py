@@ -1,16 +1,24 @@
 """Admin integration of the consent app. The publishing gate's hooks live in ``gate_hooks``."""
 
 from django.apps import apps
+from django.contrib import messages
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.action_menu import SubmitForModerationMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
-from . import admin_views, gate_hooks  # noqa: F401
+from . import admin_views, autosave, gate_hooks  # noqa: F401
+from .dashboard import ConsentOverviewPanel
 from .gate import ConsentGatedPageMixin, is_covered
-from .panels import ConsentOverviewPanel, story_consent_buttons
+from .gating import consent_story_id, is_consent_gated
+from .listing import add_consent_column
+from .models import Consent
+from .panels import story_consent_buttons
+from .states import WITHDRAWN, story_states
 from .viewsets import consent_text_viewset
 
 
@@ -116,3 +124,32 @@ def consent_gated_action_menu(menu_items, request, context):
 def consent_overview_panel(request, panels):
     if request.user.has_perm("wagtailadmin.access_admin"):
         panels.append(ConsentOverviewPanel())
+
+
+# The page explorer and the page search listing show each story's consent state (``consent.listing``).
+add_consent_column()
+
+
+@hooks.register("before_edit_page")
+def say_the_consent_was_withdrawn(request, page):
+    """On opening a patient story whose consent was withdrawn (or ended), say so and what comes next."""
+    if request.method != "GET" or not is_consent_gated(page):
+        return None
+    story_id = consent_story_id(page)
+    if story_states([story_id]).get(story_id) != WITHDRAWN:
+        return None
+    last = Consent.objects.filter(story_id=story_id).order_by("-signed_at").first()
+    ended = last.withdrawn_at or last.erased_at or last.valid_until
+    values = {"date": date_format(timezone.localtime(ended), "SHORT_DATETIME_FORMAT"), "reference": last.reference}
+    if last.expired_at:
+        text = _(
+            "The consent for this story ended on %(date)s (reference %(reference)s): it was taken off the "
+            "channels it covered. It can go out again only after a new signature: request consent."
+        )
+    else:
+        text = _(
+            "The consent for this story was withdrawn on %(date)s (reference %(reference)s): it was taken off "
+            "the channels it covered. It can go out again only after a new signature: request consent."
+        )
+    messages.warning(request, text % values)
+    return None

@@ -5,7 +5,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail.admin.widgets import HeaderButton
 
+from ..gating import consent_story_id
+from ..listing import STATE_CLASSES
 from ..panels import signed_naming_offer, story_consent_buttons
+from ..states import LABELS, story_states
 
 register = template.Library()
 
@@ -14,7 +17,7 @@ APPLY_NAMING_FORM_ID = "consent-apply-naming-form"
 
 @register.inclusion_tag("consent/admin/page_header_actions.html", takes_context=True)
 def consent_page_header_actions(context, page):
-    """Visible header buttons of a patient story: request consent, its requests, and the signed naming.
+    """Visible header buttons of a patient story (request consent, its requests, the signed naming), and its state.
 
     Wagtail 8 puts ``register_page_header_buttons`` buttons in the editor's "…" menu; these are the
     editor's main consent steps, so they sit next to the breadcrumbs instead.
@@ -38,8 +41,12 @@ def consent_page_header_actions(context, page):
                 priority=11,
             ),
         )
+    state = story_states([consent_story_id(page)]).get(consent_story_id(page)) if buttons else None
     return {
         "buttons": buttons,
+        "state": state,
+        "state_label": LABELS.get(state, ""),
+        "state_classname": STATE_CLASSES.get(state, ""),
         "apply_url": apply_url,
         "form_id": APPLY_NAMING_FORM_ID,
         "request": request,

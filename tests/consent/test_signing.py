@@ -83,7 +83,8 @@ def test_editor_requests_and_patient_signs(client, editor, story, django_capture
     assert consent.revision_id == story.get_latest_revision().pk
     assert consent.valid_until is not None  # "until withdrawn" still ends at the organisation's maximum
     assert consent.reference in receipt.content.decode()
-    receipt_mail = mail.outbox[-1]
+    # The signer's last mail (the editors are told of the signature too, issue 13).
+    receipt_mail = [message for message in mail.outbox if message.to == ["anna@example.org"]][-1]
     assert consent.reference in receipt_mail.subject and "/consent/withdraw/" in receipt_mail.body
     kinds = list(ConsentEvent.objects.values_list("kind", flat=True))
     assert kinds == ["requested", "sent", "opened", "signed"]
