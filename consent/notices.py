@@ -8,7 +8,6 @@ import logging
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy
 
 from .editor_notices import staff_recipients, story_details
 from .hooks import channel_labels
