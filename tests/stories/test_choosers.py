@@ -101,7 +101,9 @@ def test_english_story_form_offers_english_themes_and_departments(english_index,
     # The Dutch theme chosen before shows as its English translation: same slug, nothing changes.
     assert form.initial["themes"] == [translated["theme_en"].pk]
     widget = form.fields["department"].widget
-    assert isinstance(widget, LocaleSnippetChooser) and f"locale_id={locales['en'].pk}" in widget.get_chooser_modal_url()
+    assert (
+        isinstance(widget, LocaleSnippetChooser) and f"locale_id={locales['en'].pk}" in widget.get_chooser_modal_url()
+    )
     assert 'type="search"' in str(form["themes"]), "the themes are not a list with a search box"
     assert set(form.fields["department"].queryset) == {translated["department_en"]}
 
