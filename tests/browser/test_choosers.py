@@ -11,10 +11,16 @@ from tests.factories import OrganisationStoryPageFactory, PatientStoryPageFactor
 
 
 def open_chooser(page, field):
-    page.locator(f"#id_{field}-chooser [data-chooser-action-choose]").first.click()
-    modal = page.locator(".modal.fade.show, .modal.show").last
-    modal.wait_for()
+    page.locator(f"#id_{field}-chooser [data-chooser-action-choose]:visible").first.click()
+    modal = page.locator(".modal[role=dialog]:visible").last
+    modal.locator("#search-results").wait_for()
     return modal
+
+
+def save_draft(page):
+    with page.expect_navigation():
+        page.locator("button.action-save").first.click()
+    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -57,8 +63,7 @@ def test_an_editor_adds_and_finds_a_storyteller_from_the_chooser(
     page.locator("#id_storyteller-chooser").get_by_text("Carla Smit").wait_for()
     page.shots("storyteller-chosen")
 
-    page.locator("button[name=action-save], button[type=submit]:not([name])").first.evaluate("b => b.click()")
-    page.wait_for_load_state()
+    save_draft(page)
     created = Person.objects.get(full_name="Carla Smit")
     draft = PatientStoryPage.objects.get(pk=story.pk).get_latest_revision_as_object()
     assert draft.storyteller_id == created.pk
@@ -99,8 +104,9 @@ def test_an_english_story_offers_only_english_themes_and_departments(
     results.get_by_text("Cardiology").click()
     page.locator("#id_department-chooser").get_by_text(re.compile("Cardiology")).wait_for()
 
-    page.locator("button[name=action-save], button[type=submit]:not([name])").first.evaluate("b => b.click()")
-    page.wait_for_load_state()
-    draft = story.get_latest_revision().as_object()
+    save_draft(page)
+    page.shots("english-saved")
+    story.refresh_from_db()
+    draft = story.get_latest_revision_as_object()
     assert [theme.name for theme in draft.themes.all()] == ["Heart care"]
     assert draft.department.name == "Cardiology"
