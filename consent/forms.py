@@ -32,6 +32,35 @@ def planned_account_keys(story):
     return {plan.channel_key for plan in plans.all()} if plans is not None else set()
 
 
+def storyteller_initial(story):
+    """What the request form starts with: the storyteller's own details, or for a minor the
+    parent or guardian who signed an earlier request for them.
+
+    The storyteller is the person consent records for the story (``story.storyteller``, as in
+    ``consent.services.requests``); consent needs no import of the stories app for it.
+    """
+    person = getattr(story, "storyteller", None)
+    if person is None or getattr(person, "erased_at", None):
+        return {}
+    born = getattr(person, "birth_date", None)
+    if not born or _age_on(born, timezone.localdate()) >= settings.VERTEL["AGE_OF_OWN_CONSENT"]:
+        return {"signer_name": person.full_name, "signer_email": person.email, "signer_role": SignerRole.PATIENT}
+    earlier = (
+        ConsentRequest.objects.filter(person=person, erased_at__isnull=True)
+        .exclude(signer_role=SignerRole.PATIENT)
+        .exclude(signer_name="")
+        .order_by("-created_at")
+        .first()
+    )
+    if earlier is None:
+        return {"signer_role": SignerRole.PARENT}
+    return {
+        "signer_name": earlier.signer_name,
+        "signer_email": earlier.signer_email,
+        "signer_role": earlier.signer_role,
+    }
+
+
 class RequestConsentForm(forms.Form):
     """What an editor fills in to ask a patient, or their representative, for consent."""
 
@@ -54,9 +83,15 @@ class RequestConsentForm(forms.Form):
     proposed_channels = forms.MultipleChoiceField(label=_("Channels you propose"), widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, story=None, **kwargs):
+        kwargs["initial"] = {**storyteller_initial(story), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.story = story
         self.fields["proposed_channels"].choices = self.channel_choices()
+        person = getattr(story, "storyteller", None)
+        if person is not None and getattr(person, "birth_date", None) and not getattr(person, "erased_at", None):
+            self.fields["signer_role"].help_text = _(
+                "The storyteller's date of birth on file: %(date)s. A parent or guardian signs under %(age)s."
+            ) % {"date": person.birth_date.strftime("%d-%m-%Y"), "age": settings.VERTEL["AGE_OF_OWN_CONSENT"]}
 
     def channel_choices(self):
         """Every channel, each account without a planned post for this story saying so beside it.

@@ -27,7 +27,8 @@ from consent.naming import Naming
 from core.page_forms import NoHiddenInitialMixin
 
 from .blocks import StoryBodyBlock
-from .snippets import Department, Person, Theme, display_name
+from .choosers import FilteredCheckboxSelectMultiple, StoryLocaleChoicesMixin
+from .snippets import Department, Person, Theme, display_name, in_locale
 
 STORIES_PER_PAGE = 12
 
@@ -80,8 +81,11 @@ def story_edit_handler(content_panels):
     )
 
 
-class StoryEditorForm(NoHiddenInitialMixin, StoryPageForm):
-    """The story editor's form, comparing ``date`` (default: today) with the page, not a hidden input."""
+class StoryEditorForm(StoryLocaleChoicesMixin, NoHiddenInitialMixin, StoryPageForm):
+    """The story editor's form, comparing ``date`` (default: today) with the page, not a hidden input.
+
+    Themes and department are chosen from the page's own locale (``stories.choosers``).
+    """
 
 
 class StoryPage(SyndicatedPageMixin, Page):
@@ -149,7 +153,12 @@ class StoryPage(SyndicatedPageMixin, Page):
         FieldPanel("content_note"),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldPanel("themes"), FieldPanel("department"), FieldPanel("tags")], heading=_("Classification")
+            [
+                FieldPanel("themes", widget=FilteredCheckboxSelectMultiple),
+                FieldPanel("department"),
+                FieldPanel("tags"),
+            ],
+            heading=_("Classification"),
         ),
         InlinePanel("related_stories", label=_("Related stories"), max_num=4),
     ]
@@ -190,6 +199,11 @@ class StoryPage(SyndicatedPageMixin, Page):
     @cached_property
     def localized_themes(self):
         return [theme.localized for theme in self.themes.all()]
+
+    @cached_property
+    def localized_department(self):
+        """The department in the page's language (its translation), for the page and the admin."""
+        return in_locale(self.department, self.locale_id) if self.department_id else None
 
     def get_related_stories(self):
         ids = [link.story_id for link in self.related_stories.all()]

@@ -1,14 +1,15 @@
 """The snippets stories are classified by and told about: themes, departments and storytellers.
 
-``display_name`` is the one place a storyteller's name is worked out from the naming the signed
-consent chose.
+Themes and departments are translatable (one row per language, linked by ``translation_key``);
+storytellers are people, the same in every language. The snippets are registered in
+``stories.wagtail_hooks``. ``display_name`` is the one place a storyteller's name is worked out
+from the naming the signed consent chose.
 """
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import TranslatableMixin
-from wagtail.snippets.models import register_snippet
 
 from consent.naming import Naming
 
@@ -36,15 +37,15 @@ class Theme(TranslatableMixin, models.Model):
         return self.name
 
 
-class Department(models.Model):
-    """A department or location of the organisation that a story is about."""
+class Department(TranslatableMixin, models.Model):
+    """A department or location of the organisation that a story is about, one per language."""
 
     name = models.CharField(_("name"), max_length=150)
     location = models.CharField(_("location"), max_length=150, blank=True)
 
     panels = [FieldPanel("name"), FieldPanel("location")]
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         ordering = ["name"]
@@ -99,9 +100,11 @@ class Person(models.Model):
         return self.first_name or self.full_name.split(" ")[0]
 
 
-register_snippet(Theme)
-register_snippet(Department)
-register_snippet(Person)
+def in_locale(item, locale_id):
+    """``item``'s translation in the locale ``locale_id``, or ``item`` itself when it has none."""
+    if item is None or not locale_id or item.locale_id == locale_id:
+        return item
+    return type(item).objects.filter(translation_key=item.translation_key, locale_id=locale_id).first() or item
 
 
 def display_name(person, naming):
