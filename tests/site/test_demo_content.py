@@ -101,8 +101,11 @@ def test_the_demo_has_a_channel_plan_a_sent_newsletter_and_calm_pictures(client)
     # The calendar of this month and the reach report are not empty.
     user = get_user_model().objects.create_superuser("demo-admin", "admin@example.org", "pw")
     client.force_login(user)
-    calendar = client.get(reverse("channels_admin:calendar"))
-    assert calendar.status_code == 200 and ACCOUNT_NAME in calendar.content.decode()
+    for dispatch in dispatches:
+        month = timezone.localtime(dispatch.sent_at or dispatch.scheduled_for).strftime("%Y-%m")
+        calendar = client.get(reverse("channels_admin:calendar"), {"month": month})
+        assert calendar.status_code == 200 and calendar.context["count"] >= 1, month
+        assert [column.name for column in calendar.context["columns"]] == [ACCOUNT_NAME]
     report = client.get(reverse("channels_reach_report"))
     assert report.status_code == 200 and ACCOUNT_NAME in report.content.decode()
 
