@@ -17,6 +17,8 @@ install: $(PY)
 install-test: $(PY)
 	$(PY) -m pip install --quiet -r requirements-test.txt
 
+# PORT goes to the commands too: website/settings/dev.py makes BASE_URL (and so the Site) follow it.
+run: export PORT := $(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

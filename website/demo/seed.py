@@ -6,14 +6,9 @@ in person, covering the exact content) is recorded, as the publishing gate deman
 """
 
 import datetime
-import io
 
-from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image as PILImage
-from PIL import ImageDraw
-from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
 
 from consent.models import Channel, Consent, ConsentRequest, SignerRole
@@ -22,7 +17,10 @@ from consent.texts import ensure_default_texts
 from stories.models import Department, OrganisationStoryPage, PatientStoryPage, Person, StoryIndexPage, Theme
 from website.models import HomePage, OrganisationSettings
 
+from .channel_plan import demo_account, new_plan, seed_channels, seed_newsletter_reach
 from .content import DEPARTMENTS, PEOPLE, STORIES, THEMES
+from .images import demo_image
+from .newsletter_issue import ensure_issue
 
 HOME_TITLES = {"nl": "Verhalen uit de zorg", "en": "Stories from our care"}
 HOME_INTROS = {
@@ -47,8 +45,20 @@ class Seeder:
                 Department.objects.get_or_create(name=name, location=place)[0] for name, place in DEPARTMENTS
             ]
             people = [Person.objects.get_or_create(full_name=p["full_name"], defaults=p)[0] for p in PEOPLE]
+            account = demo_account()
+            organisation = []
             for spec in STORIES:
-                self.story(spec, indexes, themes, departments, people, locales)
+                pages = self.story(spec, indexes, themes, departments, people, locales, account)
+                if spec["kind"] == "organisation":
+                    organisation += [(pages[code], spec) for code in pages]
+            seed_channels(account, organisation)
+            for code in indexes:
+                stories = sorted(
+                    (page for page, _spec in organisation if page.locale_id == locales[code].pk),
+                    key=lambda page: page.date,
+                    reverse=True,
+                )
+                seed_newsletter_reach(ensure_issue(code, stories))
             site = Site.objects.get(is_default_site=True)
             OrganisationSettings.objects.get_or_create(
                 site=site,
@@ -117,37 +127,18 @@ class Seeder:
             themes["nl"][slug], themes["en"][slug] = dutch, english
         return themes
 
-    def image(self, slug, title, colors):
-        model = get_image_model()
-        name = f"Demo: {slug}"
-        existing = model.objects.filter(title=name).first()
-        if existing is not None:
-            return existing
-        width, height = 1600, 900
-        top, bottom = colors
-        picture = PILImage.new("RGB", (width, height), top)
-        draw = ImageDraw.Draw(picture)
-        for y in range(height):
-            mix = y / height
-            draw.line([(0, y), (width, y)], fill=tuple(int(top[i] * (1 - mix) + bottom[i] * mix) for i in range(3)))
-        for step in range(6):
-            radius = 120 + step * 40
-            draw.ellipse([1100 - radius, 300 - radius, 1100 + radius, 300 + radius], outline=(255, 255, 255), width=3)
-        draw.text((80, height - 140), title[:60], fill=(255, 255, 255), font_size=48)
-        buffer = io.BytesIO()
-        picture.save(buffer, format="JPEG", quality=85)
-        return model.objects.create(title=name, file=ImageFile(buffer, name=f"{slug}.jpg"))
-
-    def story(self, spec, indexes, themes, departments, people, locales):
-        original = None
+    def story(self, spec, indexes, themes, departments, people, locales, account):
+        """The story in both languages (``{code: page}``); organisation stories with a demo post plan."""
+        original, pages = None, {}
         for code in ("nl", "en"):
             text = spec[code]
             index = indexes[code]
             existing = index.get_children().filter(slug=text["slug"]).first()
             if existing is not None:
-                original = original or existing.specific
+                pages[code] = existing.specific
+                original = original or pages[code]
                 continue
-            image = self.image(text["slug"], text["title"], spec["color"])
+            image = demo_image(text["slug"], spec["color"])
             fields = {
                 "title": text["title"],
                 "slug": text["slug"],
@@ -166,6 +157,7 @@ class Seeder:
                 fields.update({"storyteller": people[spec["person"]], "naming": spec["naming"]})
             else:
                 fields["kind"] = spec["org_kind"]
+                fields["post_plans"] = [new_plan(account, spec, fields["date"])]
             if original is not None:
                 page = original.copy_for_translation(locales[code], copy_parents=False).specific
                 for key, value in fields.items():
@@ -180,6 +172,8 @@ class Seeder:
             revision.publish()
             self.created += 1
             original = original or page
+            pages[code] = page
+        return pages
 
     def consent(self, page, revision, code):
         """A demo consent for exactly this revision, through the same services a real signer's goes."""
