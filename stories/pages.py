@@ -4,6 +4,8 @@ Themes, departments and storytellers are in ``stories.snippets``, the index in `
 ``stories.models`` gathers them for Django.
 """
 
+from urllib.parse import quote
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
@@ -27,6 +29,8 @@ from consent.naming import Naming
 from core.page_forms import NoHiddenInitialMixin
 
 from .blocks import StoryBodyBlock
+from .neighbours import next_story
+from .reading import reading_minutes
 from .snippets import Department, Person, Theme, display_name
 
 STORIES_PER_PAGE = 12
@@ -205,7 +209,29 @@ class StoryPage(SyndicatedPageMixin, Page):
                 get_image_model().objects.prefetch_renditions(*HERO_RENDITIONS).filter(pk=self.hero_image_id).first()
             )
         context["related"] = self.get_related_stories()
+        context["next_story"] = next_story(self, StoryPage)
+        context["reading_minutes"] = reading_minutes(self)
+        context["breadcrumbs"] = self.get_breadcrumbs(request)
         return context
+
+    def get_breadcrumbs(self, request=None):
+        """``(title, url)`` from the home page down to this story, a theme between index and story.
+
+        Home › Stories › Theme › title: the first theme (in this page's language) filters the index.
+        """
+        from django.utils.translation import gettext
+
+        crumbs = []
+        index_url = ""
+        for ancestor in self.get_ancestors().filter(depth__gt=1):
+            url = ancestor.get_url(request=request) or ""
+            crumbs.append((gettext("Home") if ancestor.depth == 2 else ancestor.title, url))
+            index_url = url
+        themes = self.localized_themes
+        if themes and index_url:
+            crumbs.append((themes[0].name, f"{index_url}?theme={quote(themes[0].slug)}"))
+        crumbs.append((self.title, self.get_url(request=request) or ""))
+        return crumbs
 
 
 class RelatedStory(Orderable):

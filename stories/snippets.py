@@ -41,8 +41,13 @@ class Department(models.Model):
 
     name = models.CharField(_("name"), max_length=150)
     location = models.CharField(_("location"), max_length=150, blank=True)
+    url = models.URLField(
+        _("web address"),
+        blank=True,
+        help_text=_("The department's page about its care; story pages link it under 'More about this care'."),
+    )
 
-    panels = [FieldPanel("name"), FieldPanel("location")]
+    panels = [FieldPanel("name"), FieldPanel("location"), FieldPanel("url")]
 
     class Meta:
         verbose_name = _("department")
