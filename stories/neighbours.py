@@ -15,14 +15,15 @@ def _candidates(model, parent):
     return model.objects.child_of(parent).live().public()
 
 
-def next_story(page, model):
+def next_story(page, model, parent=None):
     """The story a visitor reads after ``page``, or ``None``; with what a card shows.
 
-    ``model``: the story page model whose rows are the candidates (``stories.pages.StoryPage``).
+    ``model``: the story page model whose rows are the candidates (``stories.pages.StoryPage``);
+    ``parent``: the page's index, when the caller has it already.
     """
     if page.first_published_at is None:
         return None
-    parent = page.get_parent()
+    parent = parent or page.get_parent()
     older = Q(first_published_at__lt=page.first_published_at) | Q(
         first_published_at=page.first_published_at, pk__lt=page.pk
     )

@@ -209,12 +209,13 @@ class StoryPage(SyndicatedPageMixin, Page):
                 get_image_model().objects.prefetch_renditions(*HERO_RENDITIONS).filter(pk=self.hero_image_id).first()
             )
         context["related"] = self.get_related_stories()
-        context["next_story"] = next_story(self, StoryPage)
+        ancestors = list(self.get_ancestors().filter(depth__gt=1))
+        context["next_story"] = next_story(self, StoryPage, parent=ancestors[-1] if ancestors else None)
         context["reading_minutes"] = reading_minutes(self)
-        context["breadcrumbs"] = self.get_breadcrumbs(request)
+        context["breadcrumbs"] = self.get_breadcrumbs(request, ancestors)
         return context
 
-    def get_breadcrumbs(self, request=None):
+    def get_breadcrumbs(self, request=None, ancestors=None):
         """``(title, url)`` from the home page down to this story, a theme between index and story.
 
         Home › Stories › Theme › title: the first theme (in this page's language) filters the index.
@@ -223,7 +224,9 @@ class StoryPage(SyndicatedPageMixin, Page):
 
         crumbs = []
         index_url = ""
-        for ancestor in self.get_ancestors().filter(depth__gt=1):
+        if ancestors is None:
+            ancestors = self.get_ancestors().filter(depth__gt=1)
+        for ancestor in ancestors:
             url = ancestor.get_url(request=request) or ""
             crumbs.append((gettext("Home") if ancestor.depth == 2 else ancestor.title, url))
             index_url = url

@@ -35,7 +35,11 @@ def share_targets(title, url):
             "LinkedIn",
             "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url}, quote_via=quote),
         ),
-        ("facebook", "Facebook", "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}, quote_via=quote)),
+        (
+            "facebook",
+            "Facebook",
+            "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}, quote_via=quote),
+        ),
         ("email", gettext("E-mail"), "mailto:?" + urlencode({"subject": title, "body": url}, quote_via=quote)),
         ("whatsapp", "WhatsApp", "https://wa.me/?" + urlencode({"text": text}, quote_via=quote)),
     ]
