@@ -17,6 +17,7 @@ class WebsiteConfig(AppConfig):
         from . import (
             checks,  # noqa: F401  (registers the deployment checks)
             signal_handlers,
+            story_hooks,  # noqa: F401  (answers the story pages' support box hook)
         )
 
         signal_handlers.connect(self)
