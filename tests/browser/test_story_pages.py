@@ -5,6 +5,8 @@ readable (no sideways scrolling, a text measure near 65 characters) and free of 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from .conftest import ARTIFACTS
+
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 axe = Axe()
@@ -54,6 +56,8 @@ def test_story_page_reads_well_and_passes_axe(browser, live_server, stories, wid
     context = browser.new_context(locale="nl-NL", viewport=WIDTHS[width])
     context.set_default_timeout(15_000)
     page = context.new_page()
+    shots = ARTIFACTS / "story_pages"
+    shots.mkdir(parents=True, exist_ok=True)
     try:
         page.goto(f"{live_server.url}{stories['story'].url}")
         crumbs = page.locator(".breadcrumb li").all_inner_texts()
@@ -77,13 +81,13 @@ def test_story_page_reads_well_and_passes_axe(browser, live_server, stories, wid
             }"""
         )
         assert measure <= 70, measure
-        page.screenshot(path=f"/tmp/story-page-{width}.png", full_page=True)
+        page.screenshot(path=str(shots / f"story-page-{width}.png"), full_page=True)
         assert violations(page) == []
 
         page.goto(f"{live_server.url}/nl/")
         assert page.locator(".featured-title").inner_text() == "Terug op de fiets na een lange revalidatie"
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        page.screenshot(path=f"/tmp/home-page-{width}.png", full_page=True)
+        page.screenshot(path=str(shots / f"home-page-{width}.png"), full_page=True)
         assert violations(page) == []
 
         page.goto(f"{live_server.url}/nl/search/?q=fiets")

@@ -189,3 +189,42 @@ def test_a_withdrawn_story_leaves_the_featured_related_and_next_boxes(
         body = client.get(url).content.decode()
         assert story.url not in body and "Terug op de fiets" not in body, url
     assert not soup(client.get(newer.url)).select(".related-stories")
+
+
+def test_withdrawal_purges_the_cached_page_that_shows_the_story_as_next(
+    client, settings, make_org_story, make_patient_story, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_ENABLED = True
+    unrelated = make_org_story(title="Ouder nieuws")
+    story = make_patient_story(title="Mijn herstel")
+    consent = build_consent(story, channels=("website",))
+    with django_capture_on_commit_callbacks(execute=True):
+        story.get_latest_revision().publish()
+    story.refresh_from_db()
+    newer = make_org_story(title="Nieuwer nieuws")  # its next story is the patient story
+    for url in (newer.url, unrelated.url):
+        client.get(url)
+        assert client.get(url)["X-Cache"] == "hit"
+    assert story.url in client.get(newer.url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        withdraw(consent, reason="withdrawn", actor="signer")
+
+    response = client.get(newer.url)
+    assert response["X-Cache"] == "miss" and story.url not in response.content.decode()
+    assert "Ouder nieuws" in response.content.decode()  # the next story is now the one before
+    assert client.get(unrelated.url)["X-Cache"] == "hit"  # it never showed the story
+
+
+def test_support_box_shows_what_the_hook_answers(client, make_org_story):
+    from wagtail import hooks
+
+    story = make_org_story(title="Steun via de haak")
+
+    def answer(request):
+        return {"title": "", "text": "Bel ons gerust."}
+
+    with hooks.register_temporarily("vertel_story_support_box", answer):
+        box = soup(client.get(story.url)).select_one(".support-box")
+    assert box.h2.text == "Als dit verhaal u raakte"  # no title filled in: the default heading
+    assert box.p.text == "Bel ons gerust."
