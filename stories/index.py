@@ -55,43 +55,59 @@ class StoryIndexPage(Page):
         variants += [f"page={number}" for number in range(1, pages_count + 1)]
         return ["/", *(f"?{variant}" for variant in variants)]
 
-    def filter_stories(self, params, stories=None):
-        """Apply the filters in ``params`` (a QueryDict); return the queryset and the active filters."""
+    def filter_stories(self, params, stories=None, skip=()):
+        """Apply the filters in ``params`` (a QueryDict); return the queryset and the active filters.
+
+        ``skip``: filters to leave out of the queryset (still reported as active), so the counts of
+        one filter can respect all the others.
+        """
         stories = self.get_stories() if stories is None else stories
         active = {}
         theme = (params.get("theme") or "").strip()
         if theme:
-            stories = stories.filter(themes__slug=theme)
             active["theme"] = theme
+            if "theme" not in skip:
+                stories = stories.filter(themes__slug=theme)
         tag = (params.get("tag") or "").strip()
         if tag:
-            stories = stories.filter(tags__slug=tag)
             active["tag"] = tag
+            if "tag" not in skip:
+                stories = stories.filter(tags__slug=tag)
         story_type = (params.get("type") or "").strip()
         if story_type in MODEL_BY_STORY_TYPE:
-            model = MODEL_BY_STORY_TYPE[story_type]
-            stories = stories.type(model)
             active["type"] = story_type
+            if "type" not in skip:
+                stories = stories.type(MODEL_BY_STORY_TYPE[story_type])
         return stories, active
 
-    def get_filter_counts(self, base=None):
+    def get_filter_counts(self, base=None, params=None):
         """Counts of live stories per theme and per story type, for the filter menu.
+
+        With ``params`` each count respects the other active filters: the theme counts are those of
+        the chosen story type and tag, the type counts those of the chosen theme and tag, so a count
+        says how many stories the link leads to. The active theme stays listed, counted 0 if need be.
 
         Themes are counted by slug, which is the same in every language, so a translated story
         that still links the original language's theme is counted under this language's theme.
         """
         base = self.get_stories() if base is None else base
+        params = {} if params is None else params
+        for_themes, active = self.filter_stories(params, base, skip=("theme",))
+        for_types, _active = self.filter_stories(params, base, skip=("type",))
         by_slug = {
             row["themes__slug"]: row["count"]
-            for row in base.exclude(themes=None)
+            for row in for_themes.exclude(themes=None)
             .order_by()
             .values("themes__slug")
             .annotate(count=Count("pk", distinct=True))
         }
-        themes = list(Theme.objects.filter(locale_id=self.locale_id, slug__in=by_slug).order_by("name"))
+        slugs = {*by_slug, *([active["theme"]] if "theme" in active else [])}
+        themes = list(Theme.objects.filter(locale_id=self.locale_id, slug__in=slugs).order_by("name"))
         for theme in themes:
-            theme.count = by_slug[theme.slug]
-        by_content_type = dict(base.order_by().values_list("content_type_id").annotate(count=Count("pk")))
+            theme.count = by_slug.get(theme.slug, 0)
+        by_content_type = dict(
+            for_types.order_by().values_list("content_type_id").annotate(count=Count("pk", distinct=True))
+        )
         type_counts = {
             story_type: by_content_type.get(ContentType.objects.get_for_model(model).pk, 0)
             for story_type, model in MODEL_BY_STORY_TYPE.items()
@@ -103,15 +119,11 @@ class StoryIndexPage(Page):
         # ``public()`` costs a query; work it out once for the listing and the counts.
         base = self.get_stories()
         stories, active = self.filter_stories(request.GET, base)
-        themes, type_counts = self.get_filter_counts(base)
+        themes, type_counts = self.get_filter_counts(base, request.GET)
         paginator = Paginator(stories.for_listing().newest_first(), STORIES_PER_PAGE)
-        # The counts already tell how many stories a single filter (or none) leaves: spare the query.
-        if not active:
-            paginator.count = sum(type_counts.values())
-        elif list(active) == ["type"]:
-            paginator.count = type_counts.get(active["type"], 0)
-        elif list(active) == ["theme"]:
-            paginator.count = next((theme.count for theme in themes if theme.slug == active["theme"]), 0)
+        # The type counts respect every other filter, so they tell how many stories the active
+        # filters leave (every story is of one type): spare the count query.
+        paginator.count = type_counts.get(active["type"], 0) if "type" in active else sum(type_counts.values())
         try:
             page = paginator.page(request.GET.get("page", 1))
         except PageNotAnInteger:

@@ -4,6 +4,8 @@ Themes, departments and storytellers are in ``stories.snippets``, the index in `
 ``stories.models`` gathers them for Django.
 """
 
+from urllib.parse import quote
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
@@ -28,6 +30,8 @@ from core.page_forms import NoHiddenInitialMixin
 
 from .blocks import StoryBodyBlock
 from .choosers import FilteredCheckboxSelectMultiple, StoryLocaleChoicesMixin
+from .neighbours import next_story
+from .reading import reading_minutes
 from .snippets import Department, Person, Theme, display_name, in_locale
 
 STORIES_PER_PAGE = 12
@@ -79,6 +83,24 @@ def story_edit_handler(content_panels):
             ObjectList(syndication_panels(), heading=_("Sharing")),
         ]
     )
+
+
+SUPPORT_BOX_HOOK = "vertel_story_support_box"
+
+
+def support_box(request):
+    """The "if this story touched you" box: ``{"title", "text"}`` from the first hook that fills one in.
+
+    The organisation fills it in on its settings (``website.story_hooks`` answers); without an
+    answer the box is left out.
+    """
+    from wagtail import hooks
+
+    for fn in hooks.get_hooks(SUPPORT_BOX_HOOK):
+        box = fn(request)
+        if box and (box.get("title") or box.get("text")):
+            return box
+    return None
 
 
 class StoryEditorForm(StoryLocaleChoicesMixin, NoHiddenInitialMixin, StoryPageForm):
@@ -219,7 +241,33 @@ class StoryPage(SyndicatedPageMixin, Page):
                 get_image_model().objects.prefetch_renditions(*HERO_RENDITIONS).filter(pk=self.hero_image_id).first()
             )
         context["related"] = self.get_related_stories()
+        ancestors = list(self.get_ancestors().filter(depth__gt=1))
+        context["next_story"] = next_story(self, StoryPage, parent=ancestors[-1] if ancestors else None)
+        context["reading_minutes"] = reading_minutes(self)
+        context["breadcrumbs"] = self.get_breadcrumbs(request, ancestors)
+        context["support"] = support_box(request)
         return context
+
+    def get_breadcrumbs(self, request=None, ancestors=None):
+        """``(title, url)`` from the home page down to this story, a theme between index and story.
+
+        Home › Stories › Theme › title: the first theme (in this page's language) filters the index.
+        """
+        from django.utils.translation import gettext
+
+        crumbs = []
+        index_url = ""
+        if ancestors is None:
+            ancestors = self.get_ancestors().filter(depth__gt=1)
+        for ancestor in ancestors:
+            url = ancestor.get_url(request=request) or ""
+            crumbs.append((gettext("Home") if ancestor.depth == 2 else ancestor.title, url))
+            index_url = url
+        themes = self.localized_themes
+        if themes and index_url:
+            crumbs.append((themes[0].name, f"{index_url}?theme={quote(themes[0].slug)}"))
+        crumbs.append((self.title, self.get_url(request=request) or ""))
+        return crumbs
 
 
 class RelatedStory(Orderable):

@@ -42,8 +42,13 @@ class Department(TranslatableMixin, models.Model):
 
     name = models.CharField(_("name"), max_length=150)
     location = models.CharField(_("location"), max_length=150, blank=True)
+    url = models.URLField(
+        _("web address"),
+        blank=True,
+        help_text=_("The department's page about its care; story pages link it under 'More about this care'."),
+    )
 
-    panels = [FieldPanel("name"), FieldPanel("location")]
+    panels = [FieldPanel("name"), FieldPanel("location"), FieldPanel("url")]
 
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("department")

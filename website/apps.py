@@ -18,6 +18,7 @@ class WebsiteConfig(AppConfig):
             checks,  # noqa: F401  (registers the deployment checks)
             organisation_hooks,  # noqa: F401  (answers core.organisation: the organisation's name)
             signal_handlers,
+            story_hooks,  # noqa: F401  (answers the story pages' support box hook)
         )
 
         signal_handlers.connect(self)

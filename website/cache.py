@@ -113,7 +113,7 @@ def _purge(paths, urls, everything=False):
 
 
 def affected_pages(pages):
-    """Every page whose rendering shows one of ``pages``: translations, listings, related stories.
+    """Every page whose rendering shows one of ``pages``: translations, listings, related and next stories.
 
     Returns ``(pages, everything)``; ``everything`` is true when a change can show on every page
     (a home page, an index or a standard page changes the navigation or the whole tree).
@@ -121,6 +121,7 @@ def affected_pages(pages):
     from wagtail.models import Page
 
     from stories.models import RelatedStory, StoryPage
+    from stories.neighbours import pages_showing_as_next
     from website.models import HomePage
 
     pages = [page for page in pages if page is not None]
@@ -135,6 +136,9 @@ def affected_pages(pages):
     affected = {page.pk: page for page in translations}
     for page in Page.objects.filter(translation_key__in=[*related_keys, *parent_keys]):
         affected[page.pk] = page
+    # The story whose "next story" box shows it (stories.neighbours), in each language.
+    for page in pages_showing_as_next(translations, StoryPage):
+        affected[page.pk] = page
     for page in Page.objects.type(HomePage):
         affected[page.pk] = page
     return list(affected.values()), False
@@ -144,7 +148,8 @@ def purge_pages(pages, old_urls=()):
     """THE invalidation function: drop every cached page that shows one of ``pages``, here and in a CDN.
 
     For a story: the story in every language, its index pages (every filter and page number:
-    ``StoryIndexPage.get_cached_paths``), the home pages, the stories that list it as related, the
+    ``StoryIndexPage.get_cached_paths``), the home pages (newest and featured stories), the stories
+    that list it as related, the story that shows it as its next story, the
     feeds of every language and the sitemap. Story pages unrelated to it stay cached. For any
     other page (home, index, standard page) the whole site is purged, since navigation and every
     listing can change. ``old_urls``: addresses the pages no longer have (a move, a new slug),

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Page
 from wagtail.search import index
@@ -29,6 +29,15 @@ class HomePage(Page):
 
     intro = models.TextField(_("introduction"), blank=True)
     featured_count = models.PositiveSmallIntegerField(_("number of newest stories shown"), default=6)
+    featured_story = models.ForeignKey(
+        "stories.StoryPage",
+        verbose_name=_("featured story"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Shown large at the top while it is live; without one, the newest story is featured."),
+    )
 
     base_form_class = PageForm
 
@@ -36,7 +45,11 @@ class HomePage(Page):
     subpage_types = ["stories.StoryIndexPage", "website.StandardPage"]
     max_count_per_parent = None
 
-    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("featured_count")]
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        PageChooserPanel("featured_story", ["stories.PatientStoryPage", "stories.OrganisationStoryPage"]),
+        FieldPanel("featured_count"),
+    ]
     search_fields = Page.search_fields + [index.SearchField("intro")]
 
     class Meta:
@@ -52,9 +65,19 @@ class HomePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["story_index"] = self.get_story_index()
-        context["latest_stories"] = (
-            StoryPage.objects.live().public().descendant_of(self).for_listing().newest_first()[: self.featured_count]
-        )
+        # Only live, public stories of this language: a patient story is live only while a consent
+        # covers it, and a withdrawal unpublishes it and purges every home page (website.cache).
+        stories = StoryPage.objects.live().public().descendant_of(self).for_listing().newest_first()
+        newest = list(stories[: self.featured_count + 1])
+        featured = None
+        if self.featured_story_id:
+            featured = next((story for story in newest if story.pk == self.featured_story_id), None)
+            if featured is None:
+                featured = stories.filter(pk=self.featured_story_id).first()
+        if featured is None and newest:
+            featured = newest[0]
+        context["featured_story"] = featured
+        context["latest_stories"] = [story for story in newest if story != featured][: self.featured_count]
         return context
 
 

@@ -39,6 +39,13 @@ def clean_query(raw):
     return " ".join(text.split())[:MAX_QUERY_LENGTH].strip()
 
 
+def with_card_data(matches):
+    """The matches of one results page, in their order, with what a result shows (type, date, image)."""
+    ids = [story.pk for story in matches]
+    by_id = StoryPage.objects.filter(pk__in=ids).for_listing().in_bulk()
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 @require_GET
 def search(request):
     """Full-text search over the live stories of the current language."""
@@ -57,6 +64,7 @@ def search(request):
             results = paginator.page(1)
         except EmptyPage:
             results = paginator.page(paginator.num_pages)
+        results.object_list = with_card_data(results.object_list)
     return render(request, "website/search.html", {"query": query, "results": results})
 
 

@@ -268,8 +268,9 @@ def test_unpublishing_purges_the_story_in_both_languages(client, home_en, story_
 
 
 def test_purging_one_story_keeps_unrelated_stories_cached(client, story_index, make_org_story):
-    gone = make_org_story(title="Verdwijnt")
+    # Published first: the oldest story's page shows no other as its next story (issue 13).
     unrelated = make_org_story(title="Blijft staan")
+    gone = make_org_story(title="Verdwijnt")
     linking = make_org_story(title="Verwijst", publish=False)
     RelatedStory.objects.create(page=linking, story=gone)
     linking.save_revision().publish()

@@ -316,7 +316,10 @@ def test_story_page_query_budget(client, story_index, make_org_story, django_ass
     _publish_many(make_org_story, 60)
     story = story_index.get_children().live().last().specific
     client.get(story.url)
-    with django_assert_max_num_queries(15):
+    # 15 before issue 13; the breadcrumb (its ancestors), the next story's card (the view
+    # restrictions, the story, its themes, its image and renditions) and the support box's
+    # settings row add 8, the same however many stories the index holds.
+    with django_assert_max_num_queries(23):
         response = client.get(story.url)
     assert response.status_code == 200
 
