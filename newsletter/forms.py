@@ -26,7 +26,8 @@ class ThemeChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for pk in value:
             text = str(pk).strip()
-            if not text.isdigit() or int(text) > MAX_ID:
+            # ASCII digits only: str.isdigit() also accepts '¹' and other digits int() refuses.
+            if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:30]}
                 )
