@@ -137,3 +137,23 @@ def test_make_run_with_another_port_puts_every_link_on_that_port(monkeypatch, se
     assert "localhost:8000" not in feed + sitemap and "http://localhost/" not in feed + sitemap
     page = client.get(story.url).content.decode()
     assert f'rel="canonical" href="{story.full_url}"' in page
+
+
+def test_the_worker_finishes_every_task_the_demo_queues(settings):
+    """``make run`` seeds, then starts the worker on the database queue: no task may fail in its log.
+
+    Every saved page, plan and image queues Wagtail's reference-index update; a row the seed
+    created and then replaced (the English copy of a story's channel plan) made that task fail
+    with a traceback on the first run.
+    """
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    seed()
+    queued = DBTaskResult.objects.count()
+    assert queued, "the demo queued nothing: the test no longer runs the worker's path"
+    call_command("db_worker", batch=True, stdout=io.StringIO(), stderr=io.StringIO())
+    failed = list(DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).values_list("task_path", "args_kwargs"))
+    assert not failed
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == queued

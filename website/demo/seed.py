@@ -160,6 +160,10 @@ class Seeder:
                 fields["post_plans"] = [new_plan(account, spec, fields["date"])]
             if original is not None:
                 page = original.copy_for_translation(locales[code], copy_parents=False).specific
+                # The copy already holds its own copy of the original's plan (same account and time):
+                # replacing it would delete a row whose reference-index update the worker still has
+                # queued, and that task fails on the missing row.
+                fields.pop("post_plans", None)
                 for key, value in fields.items():
                     setattr(page, key, value)
             else:
