@@ -10,6 +10,7 @@ from wagtail import hooks
 from wagtail.admin.action_menu import SubmitForModerationMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from . import admin_views, autosave, gate_hooks  # noqa: F401
 from .dashboard import ConsentOverviewPanel
@@ -19,7 +20,7 @@ from .listing import add_consent_column
 from .models import Consent
 from .panels import story_consent_buttons
 from .states import WITHDRAWN, story_states
-from .viewsets import consent_text_viewset
+from .viewsets import ConsentMenu
 
 
 @hooks.register("register_admin_urls")
@@ -37,8 +38,15 @@ def consent_admin_urls():
 
 
 @hooks.register("register_admin_viewset")
-def register_consent_texts():
-    return consent_text_viewset
+def register_consent_menu():
+    return ConsentMenu()
+
+
+class RequestsMenuItem(MenuItem):
+    """Shown to those who may edit pages: the list holds the requests of the stories they can edit."""
+
+    def is_shown(self, request):
+        return PagePermissionPolicy().user_has_any_permission(request.user, ["add", "change", "publish"])
 
 
 class EvidenceMenuItem(MenuItem):
@@ -48,9 +56,14 @@ class EvidenceMenuItem(MenuItem):
         return request.user.has_perm("consent.view_evidence")
 
 
-@hooks.register("register_admin_menu_item")
+@hooks.register("register_consent_menu_item")
+def consent_requests_menu_item():
+    return RequestsMenuItem(_("Consent requests"), reverse("consent_requests"), icon_name="mail", order=10)
+
+
+@hooks.register("register_consent_menu_item")
 def consent_evidence_menu_item():
-    return EvidenceMenuItem(_("Consent evidence"), reverse("consent_evidence"), icon_name="doc-full", order=910)
+    return EvidenceMenuItem(_("Consent evidence"), reverse("consent_evidence"), icon_name="doc-full", order=20)
 
 
 @hooks.register("register_page_header_buttons")
