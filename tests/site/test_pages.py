@@ -377,3 +377,14 @@ def test_the_public_pages_and_the_admin_each_get_their_policy_and_the_same_heade
         assert response.status_code == 200, url
         assert directives(response) == ADMIN_POLICY, url
         assert response["Permissions-Policy"] == "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+
+
+def test_the_admin_shows_editors_no_picture_from_a_third_party(client, superuser):
+    """No Gravatar: an avatar from gravatar.com would hand a hash of the editor's address to a third party."""
+    client.force_login(superuser)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    sources = [img["src"] for img in soup(response).select("img[src]")]
+    props = response.content.decode()
+    assert "gravatar" not in props
+    assert sources and all(not re.match(r"^(https?:)?//", src) for src in sources), sources

@@ -308,6 +308,10 @@ WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 # Publishes the revision the signer consented to, not simply the latest one.
 WAGTAIL_FINISH_WORKFLOW_ACTION = "consent.finish.publish_consented_revision"
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# No Gravatar: it would send a hash of each editor's e-mail address to a third party (and the
+# admin's Content-Security-Policy blocks it anyway, leaving a broken image). Wagtail's own avatar
+# shows instead, or the picture an editor uploads in their account.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_COMMENTS_ENABLED = True
 
 # Frontend cache (CDN) purging, configured through the environment when a CDN is in front.
