@@ -10,6 +10,7 @@ the plain-text part spells each link's address out after its text.
 
 import re
 from dataclasses import dataclass
+from email.utils import formataddr
 from html.parser import HTMLParser
 
 import css_inline
@@ -164,8 +165,15 @@ class RenderedIssue:
 
 
 def list_id():
+    """The ``List-Id`` header (RFC 2919): the organisation's name as the label, then ``<newsletter.host>``.
+
+    The label is a phrase: quoted when it holds specials, an encoded word when it is not ASCII,
+    so the id in angle brackets stays plain ASCII that mail filters can match.
+    """
     host = settings.BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
-    return f"{settings.WAGTAIL_SITE_NAME} <newsletter.{host}>"
+    # A header value is one line: line breaks in the name become spaces.
+    label = " ".join(organisation_name().split())
+    return formataddr((label, f"newsletter.{host}"), charset="utf-8")
 
 
 def render_issue(issue):

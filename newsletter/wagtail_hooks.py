@@ -7,8 +7,9 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin import messages as wagtail_messages
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import CreateView, IndexView
+from wagtail.admin.views.generic import CreateView, EditView, IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton, ListingButton
@@ -118,6 +119,28 @@ class IssueIndexView(IndexView):
         return buttons
 
 
+class IssueEditView(EditView):
+    """The issue's edit page, with its preview and its sending screen one click away."""
+
+    @cached_property
+    def header_buttons(self):
+        return [*super().header_buttons, admin_views.preview_button(self.object), admin_views.send_button(self.object)]
+
+    def get_success_buttons(self):
+        return [*super().get_success_buttons(), messages_button_to_send(self.object)]
+
+
+class IssueCreateView(CreateView):
+    """A new issue; the message after saving leads on to its preview and sending screen."""
+
+    def get_success_buttons(self):
+        return [*super().get_success_buttons(), messages_button_to_send(self.object)]
+
+
+def messages_button_to_send(issue):
+    return wagtail_messages.button(reverse("newsletter_issue_send", args=[issue.pk]), _("Send and progress"))
+
+
 class IssueViewSet(ModelViewSet):
     """Newsletter issues: made from approved stories, previewed, tested and sent from here."""
 
@@ -125,6 +148,8 @@ class IssueViewSet(ModelViewSet):
     icon = "mail"
     menu_label = _("Issues")
     index_view_class = IssueIndexView
+    add_view_class = IssueCreateView
+    edit_view_class = IssueEditView
     list_display = ["title", "language", "status", Column("scheduled_at", label=_("Send at")), "sent_at"]
     list_filter = ["language", "status"]
     search_fields = ["title"]
@@ -145,18 +170,24 @@ def register_newsletter_viewsets():
 @hooks.register("register_admin_urls")
 def newsletter_admin_urls():
     return [
-        path("newsletter/import/", admin_views.import_subscribers, name="newsletter_import"),
-        path("newsletter/import/<int:pk>/", admin_views.import_progress_page, name="newsletter_import_progress"),
+        path("newsletter/import/", admin_views.ImportView.as_view(), name="newsletter_import"),
+        path(
+            "newsletter/import/<int:pk>/", admin_views.ImportProgressView.as_view(), name="newsletter_import_progress"
+        ),
         path(
             "newsletter/import/<int:pk>/progress/",
             admin_views.import_progress_json,
             name="newsletter_import_progress_json",
         ),
         path("newsletter/import/<int:pk>/resume/", admin_views.import_resume, name="newsletter_import_resume"),
-        path("newsletter/issues/from-recent/", admin_views.issue_from_recent, name="newsletter_from_recent"),
-        path("newsletter/issues/<int:pk>/send/", admin_views.issue_send_page, name="newsletter_issue_send"),
+        path("newsletter/issues/from-recent/", admin_views.FromRecentView.as_view(), name="newsletter_from_recent"),
+        path("newsletter/issues/<int:pk>/send/", admin_views.IssueSendView.as_view(), name="newsletter_issue_send"),
         path("newsletter/issues/<int:pk>/send/test/", admin_views.issue_send_test, name="newsletter_issue_test"),
-        path("newsletter/issues/<int:pk>/send/now/", admin_views.issue_send_now, name="newsletter_issue_send_now"),
+        path(
+            "newsletter/issues/<int:pk>/send/now/",
+            admin_views.IssueSendNowView.as_view(),
+            name="newsletter_issue_send_now",
+        ),
         path("newsletter/issues/<int:pk>/send/later/", admin_views.issue_schedule, name="newsletter_issue_schedule"),
         path(
             "newsletter/issues/<int:pk>/send/cancel/", admin_views.issue_unschedule, name="newsletter_issue_unschedule"

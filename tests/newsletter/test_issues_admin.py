@@ -67,7 +67,7 @@ ADMIN_VIEWS = [
     ("newsletter_from_recent", "/admin/newsletter/issues/from-recent/", ["get", "post"]),
     ("newsletter_issue_send", "/admin/newsletter/issues/{issue}/send/", ["get"]),
     ("newsletter_issue_test", "/admin/newsletter/issues/{issue}/send/test/", ["post"]),
-    ("newsletter_issue_send_now", "/admin/newsletter/issues/{issue}/send/now/", ["post"]),
+    ("newsletter_issue_send_now", "/admin/newsletter/issues/{issue}/send/now/", ["get", "post"]),
     ("newsletter_issue_schedule", "/admin/newsletter/issues/{issue}/send/later/", ["post"]),
     ("newsletter_issue_unschedule", "/admin/newsletter/issues/{issue}/send/cancel/", ["post"]),
     ("newsletter_issue_retry_failed", "/admin/newsletter/issues/{issue}/send/retry-failed/", ["post"]),
@@ -215,8 +215,16 @@ def test_preview_test_mail_and_send_now(client, newsletter_editor, consented_sto
 
     from django.test import TestCase
 
+    # The button leads to a question naming the issue and how many people it goes to.
+    question = client.get(f"/admin/newsletter/issues/{issue.pk}/send/now/").content.decode()
+    assert "Send “Nieuwsbrief mei” to 1 subscriber now?" in question and 'name="confirm" value="yes"' in question
+    # A POST without the confirmation sends nothing; it only asks again.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(f"/admin/newsletter/issues/{issue.pk}/send/now/")
+        stray = client.post(f"/admin/newsletter/issues/{issue.pk}/send/now/")
+    assert stray.status_code == 200 and "Nothing was sent" in stray.content.decode()
+    assert NewsletterIssue.objects.get(pk=issue.pk).status == NewsletterIssue.Status.DRAFT and len(mail.outbox) == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(f"/admin/newsletter/issues/{issue.pk}/send/now/", {"confirm": "yes"})
     issue.refresh_from_db()
     assert issue.status == NewsletterIssue.Status.SENT  # the test settings run tasks at once
     assert len(mail.outbox) == 2 and mail.outbox[1].to == [reader.email]
@@ -265,7 +273,7 @@ def test_send_now_refuses_an_issue_whose_stories_fail_the_consent_check(
     page = client.get(f"/admin/newsletter/issues/{issue.pk}/send/").content.decode()
     assert "cannot go out without one" in page
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(f"/admin/newsletter/issues/{issue.pk}/send/now/", follow=True)
+        response = client.post(f"/admin/newsletter/issues/{issue.pk}/send/now/", {"confirm": "yes"}, follow=True)
     assert "No story in this issue may be sent" in response.content.decode()
     later = (timezone.localtime() + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
     client.post(f"/admin/newsletter/issues/{issue.pk}/send/later/", {"send_at": later})
@@ -343,3 +351,39 @@ def test_from_recent_leaves_out_stories_of_an_issue_being_sent(client, newslette
     client.post("/admin/newsletter/issues/from-recent/", {"language": "nl"})
     new = NewsletterIssue.objects.get(status=NewsletterIssue.Status.DRAFT)
     assert list(new.items.values_list("story_id", flat=True)) == [fresh.pk]
+
+
+def test_the_confirmation_counts_thousands_as_the_language_writes_them(client, newsletter_editor, make_issue):
+    from django.utils import translation
+
+    from newsletter.admin_views import send_now_question
+
+    issue = make_issue(status=NewsletterIssue.Status.DRAFT)
+    assert send_now_question(issue, 1234) == "Send “Nieuwsbrief mei” to 1,234 subscribers now?"
+    with translation.override("nl"):
+        assert send_now_question(issue, 1234) == "“Nieuwsbrief mei” nu naar 1.234 abonnees sturen?"
+    # A sent issue is not offered again: the page says so and has no button.
+    NewsletterIssue.objects.filter(pk=issue.pk).update(status=NewsletterIssue.Status.SENT)
+    client.force_login(newsletter_editor)
+    page = client.get(f"/admin/newsletter/issues/{issue.pk}/send/now/").content.decode()
+    assert "already being sent or has been sent" in page and 'name="confirm"' not in page
+
+
+def test_preview_and_sending_are_reachable_from_the_issue_edit_and_create_pages(
+    client, newsletter_editor, consented_story, make_issue
+):
+    from bs4 import BeautifulSoup
+
+    client.force_login(newsletter_editor)
+    story, _ = consented_story(title="Mijn weg terug")
+    issue = make_issue([story], status=NewsletterIssue.Status.DRAFT)
+    html = BeautifulSoup(client.get(f"/admin/newsletter_issues/edit/{issue.pk}/").content, "html.parser")
+    header = html.select_one("header.w-slim-header")
+    links = {a.get_text(strip=True): a["href"] for a in header.select("a.w-header-button")}
+    assert links["Preview"] == f"/admin/newsletter/issues/{issue.pk}/preview/"
+    assert links["Send and progress"] == f"/admin/newsletter/issues/{issue.pk}/send/"
+
+    response = client.post("/admin/newsletter_issues/new/", issue_post([story], title="Nieuwsbrief juli"), follow=True)
+    new = NewsletterIssue.objects.get(title="Nieuwsbrief juli")
+    message = BeautifulSoup(response.content, "html.parser").select_one(".messages")
+    assert message.find("a", string="Send and progress")["href"] == f"/admin/newsletter/issues/{new.pk}/send/"

@@ -546,3 +546,37 @@ def test_a_runner_stops_when_its_heartbeat_finds_the_lease_gone(
     smtp_server.after_accept = lease_given_away
     assert send_issue_now(issue_with_stories.pk, rate=0, runner="first") == 2
     assert len(smtp_server.messages) == 2
+
+
+def test_list_id_names_the_organisation_on_both_paths(
+    smtp_server, issue_with_stories, make_subscriber, settings, monkeypatch
+):
+    """The List-Id label is the organisation's name (its site setting), not the CMS's site name, on
+    the fast path and on the EmailMessage path; a name with specials and accents stays one header."""
+    from wagtail.models import Site
+
+    from newsletter.issue_mail import IssueMailer
+    from website.models import OrganisationSettings
+
+    settings.WAGTAIL_SITE_NAME = "Vertel CMS"
+    row = OrganisationSettings.for_site(Site.objects.get(is_default_site=True))
+    row.organisation_name = 'Zorggroep Één, "Oost"\nAfdeling'
+    row.save()
+    plain = make_subscriber()
+    idn = make_subscriber(email="lezer@bücher.example")  # leaves the fast path for EmailMessage
+    built = []
+    original = IssueMailer.message
+    monkeypatch.setattr(
+        IssueMailer,
+        "message",
+        lambda self, email, *args, **kw: built.append(email) or original(self, email, *args, **kw),
+    )
+
+    assert send_issue_now(issue_with_stories.pk, rate=0) == 2
+    assert built == [idn.email]
+    by_recipient = {item["rcpt"][0]: item["message"] for item in smtp_server.messages}
+    assert set(by_recipient) == {plain.email, "lezer@xn--bcher-kva.example"}
+    for message in by_recipient.values():
+        # Decoded, the label reads as the organisation wrote it; the id in brackets stays plain.
+        assert message["List-Id"] == 'Zorggroep Één, "Oost" Afdeling <newsletter.testserver>'
+        assert "Vertel CMS" not in message.as_string()
