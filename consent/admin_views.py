@@ -88,7 +88,7 @@ def request_consent(request, page_id):
         # Shown once: the link is not stored anywhere but in this printable page.
         return printable_link(request, consent_request, token)
     context = {"story": story, "form": form}
-    context.update(admin_header(_("Request consent"), story, subtitle=story.get_admin_display_title()))
+    context.update(admin_header(_("Request consent"), story, subtitle=story.get_admin_display_title(), icon="mail"))
     return TemplateResponse(request, "consent/admin/request_form.html", context)
 
 
