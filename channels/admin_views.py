@@ -149,7 +149,14 @@ class MarkSentView(WagtailAdminTemplateMixin, DispatchActionView):
     template_name = "channels/admin/mark_sent.html"
     page_title = gettext_lazy("Mark as sent")
     header_icon = "success"
-    breadcrumbs_items = []
+
+    def get_breadcrumbs_items(self):
+        dispatch = self.dispatch_object
+        return self.breadcrumbs_items + [
+            {"url": reverse("channels_admin:failed"), "label": _("Failed posts and removals")},
+            {"url": reverse("channel_dispatches:inspect", args=[dispatch.pk]), "label": str(dispatch)},
+            {"url": "", "label": self.get_page_title()},
+        ]
 
     def default_url(self):
         return reverse("channel_dispatches:inspect", args=[self.dispatch_object.pk])
@@ -191,7 +198,16 @@ class RemoveEverywhereView(WagtailAdminTemplateMixin, ActionView):
 
     http_method_names = ["get", "post"]
     page_title = gettext_lazy("Remove everywhere")
-    breadcrumbs_items = []
+    header_icon = "bin"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {
+                "url": reverse("wagtailadmin_pages:edit", args=[self.page.pk]),
+                "label": self.page.get_admin_display_title(),
+            },
+            {"url": "", "label": self.get_page_title()},
+        ]
 
     @cached_property
     def page(self):

@@ -83,7 +83,9 @@ class CalendarView(RefusalIs403Mixin, PermissionCheckedMixin, WagtailAdminTempla
     template_name = "channels/admin/calendar.html"
     page_title = gettext_lazy("Editorial calendar")
     header_icon = "date"
-    breadcrumbs_items = []
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
 
     @cached_property
     def zone(self):

@@ -63,6 +63,7 @@ class AccountCreateView(CreateView):
             "page_title": _("Add a channel account"),
             "header_title": _("Add a channel account"),
             "header_icon": "site",
+            "breadcrumbs_items": self.get_breadcrumbs_items(),
             "index_url": reverse(self.index_url_name),
         }
         return TemplateResponse(self.request, self.kind_template_name, context)

@@ -85,15 +85,10 @@ def request_consent(request, page_id):
         if consent_request.delivery == ConsentRequest.Delivery.EMAIL:
             messages.success(request, _("The consent request was emailed to the signer."))
             return redirect("wagtailadmin_pages:edit", story.pk)
-        url = signing_url(consent_request, token)
         # Shown once: the link is not stored anywhere but in this printable page.
-        return TemplateResponse(
-            request,
-            "consent/admin/printable_link.html",
-            {"story": story, "consent_request": consent_request, "url": url, "qr": qr_svg(url)},
-        )
+        return printable_link(request, consent_request, token)
     context = {"story": story, "form": form}
-    context.update(admin_header(_("Request consent"), story, subtitle=story.get_admin_display_title()))
+    context.update(admin_header(_("Request consent"), story, subtitle=story.get_admin_display_title(), icon="mail"))
     return TemplateResponse(request, "consent/admin/request_form.html", context)
 
 
@@ -135,9 +130,13 @@ def request_list(request):
     return TemplateResponse(request, "consent/admin/request_list.html", context)
 
 
-def admin_header(title, story=None, subtitle=""):
-    """Context for Wagtail's own header (``wagtailadmin/generic/base.html``): title, breadcrumbs, back link."""
+def admin_header(title, story=None, subtitle="", icon="list-ul", parents=()):
+    """Context for Wagtail's own header (``wagtailadmin/generic/base.html``): title, breadcrumbs, back link.
+
+    ``parents``: (url, label) of the breadcrumbs between the dashboard and the screen.
+    """
     breadcrumbs = [{"url": reverse("wagtailadmin_home"), "label": _("Home")}]
+    breadcrumbs += [{"url": url, "label": label} for url, label in parents]
     buttons = []
     if story is not None:
         edit_url = reverse("wagtailadmin_pages:edit", args=[story.pk])
@@ -148,7 +147,7 @@ def admin_header(title, story=None, subtitle=""):
         "page_title": title,
         "page_subtitle": subtitle,
         "header_title": f"{title}: {subtitle}" if subtitle else title,
-        "header_icon": "list-ul",
+        "header_icon": icon,
         "breadcrumbs_items": breadcrumbs,
         "header_buttons": buttons,
     }
@@ -168,12 +167,17 @@ def resend_request(request, pk):
     if consent_request.delivery == ConsentRequest.Delivery.EMAIL and consent_request.signer_email:
         messages.success(request, _("A new link was emailed; the old link no longer works."))
         return redirect(f"{reverse('consent_requests')}?story={consent_request.story_id}")
+    return printable_link(request, consent_request, token)
+
+
+def printable_link(request, consent_request, token):
+    """The page with the signing link and its QR code, to print or show on a tablet; shown only once."""
+    story = consent_request.story
     url = signing_url(consent_request, token)
-    return TemplateResponse(
-        request,
-        "consent/admin/printable_link.html",
-        {"story": consent_request.story, "consent_request": consent_request, "url": url, "qr": qr_svg(url)},
-    )
+    context = {"story": story, "consent_request": consent_request, "url": url, "qr": qr_svg(url)}
+    subtitle = story.get_admin_display_title() if story else consent_request.story_title
+    context.update(admin_header(_("Sign in person"), story, subtitle=subtitle, icon="link"))
+    return TemplateResponse(request, "consent/admin/printable_link.html", context)
 
 
 @require_POST
@@ -211,17 +215,25 @@ def evidence_list(request):
         consents = consents.filter(person=person)
         request_ids = list(ConsentRequest.objects.filter(person=person).values_list("pk", flat=True))
         events = events.filter(request_id__in=request_ids)
-    return TemplateResponse(
-        request,
-        "consent/admin/evidence_list.html",
-        {
-            "consents": consents[:200],
-            "events": events[:200],
-            "person": person,
-            "chain_problem": verify_chain(),
-            "can_erase": request.user.has_perm("consent.erase_person"),
-        },
-    )
+    context = {
+        "consents": consents[:200],
+        "events": events[:200],
+        "person": person,
+        "chain_problem": verify_chain(),
+        "can_erase": request.user.has_perm("consent.erase_person"),
+    }
+    subtitle = _("Storyteller #%(id)s") % {"id": person.pk} if person else ""
+    context.update(admin_header(_("Consent evidence"), subtitle=subtitle, icon="doc-full"))
+    if person and context["can_erase"]:
+        context["header_buttons"].append(
+            HeaderButton(
+                _("Erase this person's personal data"),
+                reverse("consent_erase_person", args=[person.pk]),
+                icon_name="bin",
+                priority=20,
+            )
+        )
+    return TemplateResponse(request, "consent/admin/evidence_list.html", context)
 
 
 def evidence_data(consent):
@@ -317,7 +329,17 @@ def erase_person_view(request, person_id):
         messages.success(request, _("The person's personal data was erased and their stories withdrawn."))
         return redirect(f"{reverse('consent_evidence')}?person={person.pk}")
     consents = Consent.objects.filter(person=person)
-    return TemplateResponse(request, "consent/admin/erase_confirm.html", {"person": person, "consents": consents})
+    context = {"person": person, "consents": consents}
+    evidence_url = f"{reverse('consent_evidence')}?person={person.pk}"
+    context.update(
+        admin_header(
+            _("Erase personal data"),
+            subtitle=_("Storyteller #%(id)s") % {"id": person.pk},
+            icon="bin",
+            parents=[(reverse("consent_evidence"), _("Consent evidence")), (evidence_url, f"#{person.pk}")],
+        )
+    )
+    return TemplateResponse(request, "consent/admin/erase_confirm.html", context)
 
 
 @require_POST
