@@ -30,6 +30,7 @@ from .actions import (
     RevokeRequestAction,
 )
 from .evidence import record_event, verify_chain
+from .evidence_display import consent_facts, consent_rows, event_rows, time_zone_name
 from .forms import RequestConsentForm
 from .gate import ConsentGatedPageMixin
 from .models import Consent, ConsentEvent, ConsentRequest
@@ -216,8 +217,9 @@ def evidence_list(request):
         request_ids = list(ConsentRequest.objects.filter(person=person).values_list("pk", flat=True))
         events = events.filter(request_id__in=request_ids)
     context = {
-        "consents": consents[:200],
-        "events": events[:200],
+        "consents": consent_rows(consents[:200]),
+        "events": event_rows(events[:200]),
+        "time_zone": time_zone_name(),
         "person": person,
         "chain_problem": verify_chain(),
         "can_erase": request.user.has_perm("consent.erase_person"),
@@ -313,7 +315,17 @@ def evidence_export(request, pk):
         response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
         response["Content-Disposition"] = f'attachment; filename="consent-{consent.reference}.json"'
         return response
-    return TemplateResponse(request, "consent/admin/evidence_export.html", {"consent": consent, "data": data})
+    events = ConsentEvent.objects.filter(
+        models.Q(consent_id=consent.pk) | models.Q(request_id=consent.request_id)
+    ).order_by("sequence")
+    context = {
+        "consent": consent,
+        "data": data,
+        "facts": consent_facts(consent, data),
+        "events": event_rows(events),
+        "time_zone": time_zone_name(),
+    }
+    return TemplateResponse(request, "consent/admin/evidence_export.html", context)
 
 
 def erase_person_view(request, person_id):

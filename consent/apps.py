@@ -16,8 +16,16 @@ class ConsentConfig(AppConfig):
         from . import workflow  # noqa: F401
 
     def ready(self):
+        from wagtail.models import Task, Workflow
+
         from . import signal_handlers as handlers
         from .signals import consent_signed
+        from .workflow import displayed_name
+
+        # The default workflow's and tasks' names, read from the database, show in the reader's
+        # language wherever Wagtail names them (consent.workflow.DisplayedName).
+        for model in (Workflow, Task):
+            model._meta.get_field("name").from_db_value = displayed_name
 
         post_migrate.connect(handlers.ensure_texts_after_migrate, sender=self, dispatch_uid="vertel_consent_texts")
         post_migrate.connect(

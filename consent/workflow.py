@@ -6,11 +6,13 @@ gate: the gate asks it for the workflow (``models ← policy ← workflow ← ga
 connected in ``consent.signal_handlers``.
 """
 
+import functools
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Task, TaskState
 
@@ -24,6 +26,64 @@ WORKFLOW_NAME = "Patient story"
 CONSENT_TASK_NAME = "Patient consent"
 EDITORIAL_TASK_NAME = "Editorial approval"
 MODERATORS_GROUP = "Moderators"
+# The names above are stored as written (English); a reader sees them in their own language.
+DEFAULT_NAMES = {
+    WORKFLOW_NAME: _("Patient story"),
+    CONSENT_TASK_NAME: _("Patient consent"),
+    EDITORIAL_TASK_NAME: _("Editorial approval"),
+}
+
+
+class DisplayedName(str):
+    """A workflow or task name Vertel gave: compared and saved as stored, shown in the reader's language.
+
+    Wagtail shows ``workflow.name`` and ``task.name`` as stored wherever it names them (the page
+    editor's status panel, the workflow history, the dashboard, the workflow admin, "Submit to
+    …"). Every one of those renders the name through ``str()``, ``%`` or ``format()``; the database
+    adapters and ``==`` use the stored characters. So a Dutch reader sees "Patiëntverhaal", an
+    English one "Patient story", and a name someone typed themselves is never wrapped.
+    """
+
+    def __new__(cls, stored, message=None):
+        name = super().__new__(cls, stored)
+        name.message = message
+        return name
+
+    def __str__(self):
+        return str(self.message) if self.message is not None else str.__str__(self)
+
+    def __format__(self, spec):
+        return format(str(self), spec)
+
+
+@functools.cache
+def _default_names():
+    """Each default name and its translation in every language, to the message that translates it.
+
+    A name saved from the admin form in Dutch ("Patiëntverhaal") is still ours and still shown in
+    each reader's language.
+    """
+    names = {}
+    for stored, message in DEFAULT_NAMES.items():
+        names[stored] = message
+        for code, _language in settings.LANGUAGES:
+            with translation.override(code):
+                names[str(message)] = message
+    return names
+
+
+def names_of(stored):
+    """``stored`` and its translations: the names a default workflow or task may carry in the database."""
+    message = DEFAULT_NAMES[stored]
+    return [name for name, found in _default_names().items() if found is message]
+
+
+def displayed_name(value, expression=None, connection=None):
+    """A ``from_db_value`` converter for Wagtail's ``Workflow.name`` and ``Task.name`` (see ``ConsentConfig``)."""
+    if value is None:
+        return value
+    message = _default_names().get(value)
+    return DisplayedName(value, message) if message is not None else value
 
 
 def revision_hash(revision):
@@ -133,11 +193,13 @@ def ensure_patient_story_workflow():
     if existing is not None:
         return existing
     with transaction.atomic():
-        workflow = Workflow.objects.filter(name=WORKFLOW_NAME).first() or Workflow.objects.create(name=WORKFLOW_NAME)
-        consent_task = ConsentTask.objects.filter(name=CONSENT_TASK_NAME, active=True).first()
+        workflow = Workflow.objects.filter(name__in=names_of(WORKFLOW_NAME)).first() or Workflow.objects.create(
+            name=WORKFLOW_NAME
+        )
+        consent_task = ConsentTask.objects.filter(name__in=names_of(CONSENT_TASK_NAME), active=True).first()
         if consent_task is None:
             consent_task = ConsentTask.objects.create(name=CONSENT_TASK_NAME)
-        editorial = GroupApprovalTask.objects.filter(name=EDITORIAL_TASK_NAME, active=True).first()
+        editorial = GroupApprovalTask.objects.filter(name__in=names_of(EDITORIAL_TASK_NAME), active=True).first()
         if editorial is None:
             editorial = GroupApprovalTask.objects.create(name=EDITORIAL_TASK_NAME)
             editorial.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])

@@ -16,7 +16,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ._http import NOT_HANDLED_5XX, Http, error_for_status, parse_retry_after
-from .base import AccountCheck, AuthError, Field, TokenExpired, TransientError
+from .base import AccountCheck, AuthError, Field, TokenExpired, TransientError, local_date
 
 # v26.0 (29 July 2026) is served until at least mid-2028; Graph answers a call to a retired version
 # as the oldest version still served, so an old address keeps working until the fields change.
@@ -112,7 +112,7 @@ class GraphMixin:
             ok=True,
             expires_at=expires_at,
             message=str(
-                _("Connected. The token expires on %(date)s.") % {"date": expires_at.date()}
+                _("Connected. The token expires on %(date)s.") % {"date": local_date(expires_at)}
                 if expires_at
                 else _("Connected. The token does not expire.")
             ),

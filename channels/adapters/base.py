@@ -13,6 +13,7 @@ Adapters raise the errors below and never swallow them: the dispatcher decides a
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 UNIT_LABELS = {"graphemes": _("graphemes"), "characters": _("characters")}
@@ -132,6 +133,11 @@ class Result:
 
     remote_id: str
     remote_url: str = ""
+
+
+def local_date(value):
+    """A token's end as the organisation reads it: the day in ``TIME_ZONE``, in the active language's format."""
+    return formats.date_format(timezone.localtime(value, timezone.get_default_timezone()), "DATE_FORMAT")
 
 
 @dataclass

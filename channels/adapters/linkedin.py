@@ -25,7 +25,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ._http import Http
-from .base import AccountCheck, Adapter, Field, Limits, PermanentError, Result
+from .base import AccountCheck, Adapter, Field, Limits, PermanentError, Result, local_date
 
 DEFAULT_API = "https://api.linkedin.com"
 DEFAULT_VERSION = "202610"
@@ -232,7 +232,7 @@ class LinkedInAdapter(Adapter):
                 expires_at=self.expires_at,
                 message=str(
                     _("The LinkedIn token expired on %(date)s. Reconnect the account.")
-                    % {"date": self.expires_at.date()}
+                    % {"date": local_date(self.expires_at)}
                 ),
             )
         response = self._http().request(
@@ -241,7 +241,7 @@ class LinkedInAdapter(Adapter):
         data = response.json()
         vanity = data.get("vanityName") or ""
         message = (
-            str(_("Connected. The token expires on %(date)s.") % {"date": self.expires_at.date()})
+            str(_("Connected. The token expires on %(date)s.") % {"date": local_date(self.expires_at)})
             if self.expires_at
             else str(_("Connected. LinkedIn tokens last 60 days: note when this one expires."))
         )
