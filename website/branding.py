@@ -3,8 +3,8 @@
 One dict per site (``site_brand()``): the name, address and contact, the privacy and accessibility
 statements per language, the logo and favicon addresses, the colours and font, and a ``version``
 the brand stylesheet's address carries so browsers may keep it for a year. It is kept in the shared
-page cache under the navigation's generation token, so whatever purges the navigation (a publish,
-a change to the organisation settings) drops it too. Without a cache it is built afresh.
+page cache beside the navigation (``website.site_facts``), so whatever purges the navigation (a
+publish, a change to the organisation settings) drops it too. Without a cache it is built afresh.
 """
 
 import hashlib
@@ -13,10 +13,10 @@ import logging
 from django.templatetags.static import static
 
 from .brand_style import DEFAULT_ACCENT, DEFAULT_PRIMARY
+from .site_facts import cached_facts
 
 logger = logging.getLogger("website.branding")
 
-CACHE_SECONDS = 60 * 60
 DEFAULT_FAVICON = "img/favicon.svg"
 
 
@@ -79,23 +79,7 @@ def _build():
 
 def site_brand():
     """The brand of the default site, from the cache when it is there."""
-    from .cache_store import report_cache_error
-    from .navigation import _cache, _key
-
-    try:
-        cache = _cache()
-        key = "vertel:brand:v1:" + _key(cache)
-        data = cache.get(key)
-    except Exception:  # noqa: BLE001 - without a cache every page still gets its brand
-        report_cache_error("read the brand")
-        return _build()
-    if data is None:
-        data = _build()
-        try:
-            cache.set(key, data, CACHE_SECONDS)
-        except Exception:  # noqa: BLE001
-            report_cache_error("store the brand")
-    return data
+    return cached_facts("vertel:brand:v1:", _build, what="the brand")
 
 
 def statement_url(urls, language):
