@@ -1,7 +1,8 @@
 """The organisation's brand as the public pages show it: cached facts for the header, footer and head.
 
 One dict per site (``site_brand()``): the name, address and contact, the privacy and accessibility
-statements per language, the logo and favicon addresses, the colours and font, and a ``version``
+statements per language, the logo and favicon addresses, the colours and font, the support box of each language
+(``website.models.SupportBox``), and a ``version``
 the brand stylesheet's address carries so browsers may keep it for a year. It is kept in the shared
 page cache beside the navigation (``website.site_facts``), so whatever purges the navigation (a
 publish, a change to the organisation settings) drops it too. Without a cache it is built afresh.
@@ -45,6 +46,16 @@ def _rendition(image, spec):
     return {"url": rendition.url, "width": rendition.width, "height": rendition.height}
 
 
+def _support_boxes():
+    """{language code: {"title", "text"}} of every language's support box."""
+    from website.models import SupportBox
+
+    return {
+        box.locale.language_code: {"title": box.title, "text": box.text}
+        for box in SupportBox.objects.select_related("locale")
+    }
+
+
 def _build():
     from website.models import OrganisationSettings
 
@@ -69,8 +80,7 @@ def _build():
         "primary_colour": row.primary_colour or DEFAULT_PRIMARY,
         "accent_colour": row.accent_colour or DEFAULT_ACCENT,
         "font": row.font,
-        "support_title": row.support_title,
-        "support_text": row.support_text,
+        "support": _support_boxes(),
     }
     look = f"{brand['primary_colour']}|{brand['accent_colour']}|{brand['font']}|{static('css/site.css')}"
     brand["version"] = hashlib.sha256(look.encode()).hexdigest()[:12]

@@ -13,7 +13,7 @@ from stories.models import RelatedStory, Theme
 from stories.reading import reading_minutes
 from tests.conftest import make_image
 from tests.consent.gate_fixtures import build_consent
-from website.models import OrganisationSettings
+from website.models import SupportBox
 
 pytestmark = pytest.mark.django_db
 
@@ -76,15 +76,12 @@ def test_more_about_this_care_links_the_department(client, make_org_story, depar
     assert box.a["href"] == department.url and box.a.text == "Interne geneeskunde"
 
 
-def test_support_box_shows_what_the_organisation_wrote(client, home, make_org_story):
+def test_support_box_shows_what_the_organisation_wrote(client, home, make_org_story, locales):
     story = make_org_story(title="Steun")
     assert not soup(client.get(story.url)).select(".support-box")  # nothing filled in: no box
-    if not hasattr(OrganisationSettings, "support_text"):
-        pytest.skip("OrganisationSettings has no support box fields in this checkout")
-    settings_row = OrganisationSettings.for_site(home.get_site())
-    settings_row.support_title = "Raakte dit verhaal u?"
-    settings_row.support_text = "Praat erover met uw huisarts.\n\nOf bel ons."
-    settings_row.save()
+    SupportBox.objects.create(
+        locale=locales["nl"], title="Raakte dit verhaal u?", text="Praat erover met uw huisarts.\n\nOf bel ons."
+    )
     box = soup(client.get(story.url)).select_one(".support-box")
     assert box.h2.text == "Raakte dit verhaal u?"
     assert [p.text for p in box.select("p")] == ["Praat erover met uw huisarts.", "Of bel ons."]
@@ -221,7 +218,7 @@ def test_support_box_shows_what_the_hook_answers(client, make_org_story):
 
     story = make_org_story(title="Steun via de haak")
 
-    def answer(request):
+    def answer(request, page):
         return {"title": "", "text": "Bel ons gerust."}
 
     with hooks.register_temporarily("vertel_story_support_box", answer):
