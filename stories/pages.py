@@ -32,6 +32,7 @@ from .blocks import StoryBodyBlock
 from .choosers import FilteredCheckboxSelectMultiple, StoryLocaleChoicesMixin
 from .neighbours import next_story
 from .reading import reading_minutes
+from .related import related_stories
 from .snippets import Department, Person, Theme, display_name, in_locale
 
 STORIES_PER_PAGE = 12
@@ -229,10 +230,8 @@ class StoryPage(SyndicatedPageMixin, Page):
         return in_locale(self.department, self.locale_id) if self.department_id else None
 
     def get_related_stories(self):
-        ids = [link.story_id for link in self.related_stories.all()]
-        if not ids:
-            return StoryPage.objects.none()
-        return StoryPage.objects.live().public().filter(pk__in=ids).for_listing().newest_first()
+        """The related box: chosen, else same theme, else same department, else newest (``stories.related``)."""
+        return related_stories(self, StoryPage)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -53,7 +53,9 @@ def live_story(make_patient_story, editor, owner):
 
 
 def ended_notices():
-    return [message for message in mail.outbox if "editor@example.org" in message.to or "owner@example.org" in message.to]
+    return [
+        message for message in mail.outbox if "editor@example.org" in message.to or "owner@example.org" in message.to
+    ]
 
 
 def test_an_expired_consent_is_told_to_the_owner_and_the_requester_once(

@@ -13,6 +13,7 @@ from stories.models import RelatedStory, Theme
 from stories.reading import reading_minutes
 from tests.conftest import make_image
 from tests.consent.gate_fixtures import build_consent
+from tests.site.test_cache import unrelated_pair
 from website.models import SupportBox
 
 pytestmark = pytest.mark.django_db
@@ -185,14 +186,17 @@ def test_a_withdrawn_story_leaves_the_featured_related_and_next_boxes(
     for url in ["/nl/", newer.url]:
         body = client.get(url).content.decode()
         assert story.url not in body and "Terug op de fiets" not in body, url
-    assert not soup(client.get(newer.url)).select(".related-stories")
+    # The box now falls back to the newest other story (stories.related), never the withdrawn one.
+    related = soup(client.get(newer.url)).select_one(".related-stories")
+    assert related is None or story.url not in str(related)
 
 
 def test_withdrawal_purges_the_cached_page_that_shows_the_story_as_next(
     client, settings, make_org_story, make_patient_story, django_capture_on_commit_callbacks
 ):
     settings.PAGE_CACHE_ENABLED = True
-    unrelated = make_org_story(title="Ouder nieuws")
+    # Its related box shows the story it shares a theme with, not the newest stories.
+    unrelated = unrelated_pair(make_org_story, "Ouder nieuws")
     story = make_patient_story(title="Mijn herstel")
     consent = build_consent(story, channels=("website",))
     with django_capture_on_commit_callbacks(execute=True):
@@ -209,7 +213,7 @@ def test_withdrawal_purges_the_cached_page_that_shows_the_story_as_next(
 
     response = client.get(newer.url)
     assert response["X-Cache"] == "miss" and story.url not in response.content.decode()
-    assert "Ouder nieuws" in response.content.decode()  # the next story is now the one before
+    assert "Ouder nieuws ook" in response.content.decode()  # the next story is now the one before
     assert client.get(unrelated.url)["X-Cache"] == "hit"  # it never showed the story
 
 
