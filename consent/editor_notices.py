@@ -3,10 +3,11 @@
 A signature, a withdrawal, a consent ending soon and a consent that ended (its end date passed, or
 the person's data were erased, and the story was taken down) are told to the story's owner and the
 editor who asked for the consent (each in their admin language), and the withdrawal and the ending
-soon also to the consent officer (the site's language). The mails name the story by its title and link to
-its edit page: what the editor sees in the admin, nothing of the patient beyond that. This module
-sends the signature notice and the notice of an ended consent; ``consent.notices`` (withdrawal) and ``consent.periodic`` (ending
-soon) use its recipients and story details, so each event is told once, by one sender.
+soon also to the consent officer (the site's language). The mails name the story by its title and
+link to its edit page: what the editor sees in the admin, nothing of the patient beyond that. This
+module sends the signature notice and the notice of an ended consent; ``consent.notices``
+(withdrawal) and ``consent.periodic`` (ending soon) use its recipients and story details, so each
+event is told once, by one sender.
 """
 
 from django.conf import settings
