@@ -24,17 +24,23 @@ from .gate_fixtures import build_consent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner():
-    user = get_user_model().objects.create_user(username="owner", password="pw", email="owner@example.org")
+def reads(user, language):
     profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
+    profile.preferred_language = language
     profile.save()
     return user
 
 
 @pytest.fixture
+def owner():
+    return reads(
+        get_user_model().objects.create_user(username="owner", password="pw", email="owner@example.org"), "en"
+    )
+
+
+@pytest.fixture
 def live_story(make_patient_story, editor, owner):
+    reads(editor, "nl")
     person = PersonFactory(full_name="Anna de Vries", email="anna@example.org")
     story = make_patient_story(title="Tijdelijk verhaal", storyteller=person)
     PatientStoryPage.objects.filter(pk=story.pk).update(owner=owner)
