@@ -23,6 +23,11 @@ CHOSEN, SAME_THEME, SAME_DEPARTMENT, NEWEST = range(4)
 NEWEST_ORDER = ("-date", "-first_published_at", "-pk")
 
 
+def _links(model):
+    """The editor's chosen links (``RelatedStory``), from ``model``'s schema: no import of ``stories.pages``."""
+    return model._meta.get_field("related_stories").related_model
+
+
 def _theme_keys(model, story_ids):
     """The translation keys of the themes of the stories ``story_ids``, as a subquery."""
     theme = model.themes.field.related_model
@@ -47,7 +52,7 @@ def related_stories(page, model):
 
     ``model``: the story page model whose rows are the candidates (``stories.pages.StoryPage``).
     """
-    from .pages import RelatedStory
+    RelatedStory = _links(model)  # noqa: N806
 
     chosen = Exists(RelatedStory.objects.filter(page_id=page.pk, story_id=OuterRef("pk")))
     tiers = [When(chosen, then=Value(CHOSEN)), When(_shares_theme(model, [page.pk]), then=Value(SAME_THEME))]
@@ -76,7 +81,7 @@ def pages_showing_as_related(pages, model):
     language, every page whose box falls back to the newest: those that share no theme or
     department with another live story of the language and chose none that is live.
     """
-    from .pages import RelatedStory
+    RelatedStory = _links(model)  # noqa: N806
 
     stories = list(model.objects.filter(pk__in=[page.pk for page in pages]))
     ids = [story.pk for story in stories]
@@ -108,7 +113,7 @@ def _among_the_newest(story, in_language):
 
 def _falling_back_to_newest(in_language, model):
     """The live stories of one language whose related box shows the newest stories."""
-    from .pages import RelatedStory
+    RelatedStory = _links(model)  # noqa: N806
 
     shared_themes = (
         model.themes.through.objects.filter(storypage__in=in_language)
