@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core import channel_keys
 
 from .hooks import channel_choices as consent_channel_choices
-from .models import ConsentRequest, SignerRole
+from .models import Consent, ConsentRequest, SignerRole
 from .naming import Naming
 
 
@@ -32,14 +32,37 @@ def planned_account_keys(story):
     return {plan.channel_key for plan in plans.all()} if plans is not None else set()
 
 
-def storyteller_initial(story):
+def draft_storyteller(story):
+    """The storyteller of ``story``'s latest revision: the one the signer will sign for.
+
+    An editor may have changed the storyteller in a draft; the live row still names the old one.
+    Falls back to the row's storyteller when there is no revision or its person is gone.
+    """
+    if story is None:
+        return None
+    draft = story.get_latest_revision_as_object() if story.pk else story
+    person_id = getattr(draft, "storyteller_id", None)
+    if person_id is None:
+        return None
+    if person_id == getattr(story, "storyteller_id", None):
+        return story.storyteller
+    person_model = Consent._meta.get_field("person").related_model
+    return person_model.objects.filter(pk=person_id).first()
+
+
+_DRAFT = object()
+
+
+def storyteller_initial(story, person=_DRAFT):
     """What the request form starts with: the storyteller's own details, or for a minor the
     parent or guardian who signed an earlier request for them.
 
-    The storyteller is the person consent records for the story (``story.storyteller``, as in
-    ``consent.services.requests``); consent needs no import of the stories app for it.
+    The storyteller is the person consent records for the story: the one of its latest revision
+    (``draft_storyteller``, as in ``consent.services.requests``); consent needs no import of the
+    stories app for it.
     """
-    person = getattr(story, "storyteller", None)
+    if person is _DRAFT:
+        person = draft_storyteller(story)
     if person is None or getattr(person, "erased_at", None):
         return {}
     born = getattr(person, "birth_date", None)
@@ -83,11 +106,11 @@ class RequestConsentForm(forms.Form):
     proposed_channels = forms.MultipleChoiceField(label=_("Channels you propose"), widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, story=None, **kwargs):
-        kwargs["initial"] = {**storyteller_initial(story), **(kwargs.get("initial") or {})}
+        self.storyteller = person = draft_storyteller(story)
+        kwargs["initial"] = {**storyteller_initial(story, person), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.story = story
         self.fields["proposed_channels"].choices = self.channel_choices()
-        person = getattr(story, "storyteller", None)
         if person is not None and getattr(person, "birth_date", None) and not getattr(person, "erased_at", None):
             self.fields["signer_role"].help_text = _(
                 "The storyteller's date of birth on file: %(date)s. A parent or guardian signs under %(age)s."
@@ -113,7 +136,7 @@ class RequestConsentForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        person = getattr(self.story, "storyteller", None)
+        person = self.storyteller
         if (
             person
             and person.birth_date

@@ -19,7 +19,11 @@ logger = logging.getLogger(__name__)
 
 @periodic("consent-expiry")
 def expire_consents(now=None):
-    """Withdraw every consent past its end date, exactly as a signer's withdrawal would; return how many."""
+    """Withdraw every consent past its end date, exactly as a signer's withdrawal would; return how many.
+
+    The story's owner and the editor who asked hear of it as it happens (``withdraw`` calls
+    ``consent.editor_notices.notify_ended``, once per consent: a consent already ended is skipped).
+    """
     now = now or timezone.now()
     expired = Consent.objects.filter(
         withdrawn_at__isnull=True, erased_at__isnull=True, valid_until__isnull=False, valid_until__lte=now

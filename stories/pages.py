@@ -32,6 +32,7 @@ from .blocks import StoryBodyBlock
 from .choosers import FilteredCheckboxSelectMultiple, StoryLocaleChoicesMixin
 from .neighbours import next_story
 from .reading import reading_minutes
+from .related import related_stories
 from .snippets import Department, Person, Theme, display_name, in_locale
 
 STORIES_PER_PAGE = 12
@@ -88,16 +89,17 @@ def story_edit_handler(content_panels):
 SUPPORT_BOX_HOOK = "vertel_story_support_box"
 
 
-def support_box(request):
+def support_box(request, page):
     """The "if this story touched you" box: ``{"title", "text"}`` from the first hook that fills one in.
 
-    The organisation fills it in on its settings (``website.story_hooks`` answers); without an
-    answer the box is left out.
+    Each hook is called with the request and the story page, whose language the box speaks. The
+    organisation writes one per language (``website.story_hooks`` answers); without an answer the
+    box is left out.
     """
     from wagtail import hooks
 
     for fn in hooks.get_hooks(SUPPORT_BOX_HOOK):
-        box = fn(request)
+        box = fn(request, page)
         if box and (box.get("title") or box.get("text")):
             return box
     return None
@@ -228,10 +230,8 @@ class StoryPage(SyndicatedPageMixin, Page):
         return in_locale(self.department, self.locale_id) if self.department_id else None
 
     def get_related_stories(self):
-        ids = [link.story_id for link in self.related_stories.all()]
-        if not ids:
-            return StoryPage.objects.none()
-        return StoryPage.objects.live().public().filter(pk__in=ids).for_listing().newest_first()
+        """The related box: chosen, else same theme, else same department, else newest (``stories.related``)."""
+        return related_stories(self, StoryPage)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -245,7 +245,7 @@ class StoryPage(SyndicatedPageMixin, Page):
         context["next_story"] = next_story(self, StoryPage, parent=ancestors[-1] if ancestors else None)
         context["reading_minutes"] = reading_minutes(self)
         context["breadcrumbs"] = self.get_breadcrumbs(request, ancestors)
-        context["support"] = support_box(request)
+        context["support"] = support_box(request, self)
         return context
 
     def get_breadcrumbs(self, request=None, ancestors=None):

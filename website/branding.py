@@ -1,10 +1,11 @@
 """The organisation's brand as the public pages show it: cached facts for the header, footer and head.
 
 One dict per site (``site_brand()``): the name, address and contact, the privacy and accessibility
-statements per language, the logo and favicon addresses, the colours and font, and a ``version``
+statements per language, the logo and favicon addresses, the colours and font, the support box of each language
+(``website.models.SupportBox``), and a ``version``
 the brand stylesheet's address carries so browsers may keep it for a year. It is kept in the shared
-page cache under the navigation's generation token, so whatever purges the navigation (a publish,
-a change to the organisation settings) drops it too. Without a cache it is built afresh.
+page cache beside the navigation (``website.site_facts``), so whatever purges the navigation (a
+publish, a change to the organisation settings) drops it too. Without a cache it is built afresh.
 """
 
 import hashlib
@@ -13,10 +14,10 @@ import logging
 from django.templatetags.static import static
 
 from .brand_style import DEFAULT_ACCENT, DEFAULT_PRIMARY
+from .site_facts import cached_facts
 
 logger = logging.getLogger("website.branding")
 
-CACHE_SECONDS = 60 * 60
 DEFAULT_FAVICON = "img/favicon.svg"
 
 
@@ -45,6 +46,16 @@ def _rendition(image, spec):
     return {"url": rendition.url, "width": rendition.width, "height": rendition.height}
 
 
+def _support_boxes():
+    """{language code: {"title", "text"}} of every language's support box."""
+    from website.models import SupportBox
+
+    return {
+        box.locale.language_code: {"title": box.title, "text": box.text}
+        for box in SupportBox.objects.select_related("locale")
+    }
+
+
 def _build():
     from website.models import OrganisationSettings
 
@@ -69,8 +80,7 @@ def _build():
         "primary_colour": row.primary_colour or DEFAULT_PRIMARY,
         "accent_colour": row.accent_colour or DEFAULT_ACCENT,
         "font": row.font,
-        "support_title": row.support_title,
-        "support_text": row.support_text,
+        "support": _support_boxes(),
     }
     look = f"{brand['primary_colour']}|{brand['accent_colour']}|{brand['font']}|{static('css/site.css')}"
     brand["version"] = hashlib.sha256(look.encode()).hexdigest()[:12]
@@ -79,23 +89,7 @@ def _build():
 
 def site_brand():
     """The brand of the default site, from the cache when it is there."""
-    from .cache_store import report_cache_error
-    from .navigation import _cache, _key
-
-    try:
-        cache = _cache()
-        key = "vertel:brand:v1:" + _key(cache)
-        data = cache.get(key)
-    except Exception:  # noqa: BLE001 - without a cache every page still gets its brand
-        report_cache_error("read the brand")
-        return _build()
-    if data is None:
-        data = _build()
-        try:
-            cache.set(key, data, CACHE_SECONDS)
-        except Exception:  # noqa: BLE001
-            report_cache_error("store the brand")
-    return data
+    return cached_facts("vertel:brand:v1:", _build, what="the brand")
 
 
 def statement_url(urls, language):

@@ -120,8 +120,9 @@ def affected_pages(pages):
     """
     from wagtail.models import Page
 
-    from stories.models import RelatedStory, StoryPage
+    from stories.models import StoryPage
     from stories.neighbours import pages_showing_as_next
+    from stories.related import pages_showing_as_related
     from website.models import HomePage
 
     pages = [page for page in pages if page is not None]
@@ -129,12 +130,13 @@ def affected_pages(pages):
     translations = list(Page.objects.filter(translation_key__in=keys))
     if any(not issubclass(page.specific_class or Page, StoryPage) for page in translations):
         return translations, True
-    story_ids = [page.pk for page in translations]
-    related_ids = RelatedStory.objects.filter(story_id__in=story_ids).values_list("page_id", flat=True)
-    related_keys = Page.objects.filter(pk__in=related_ids).values_list("translation_key", flat=True)
     parent_keys = {page.get_parent().translation_key for page in translations if page.depth > 1}
     affected = {page.pk: page for page in translations}
-    for page in Page.objects.filter(translation_key__in=[*related_keys, *parent_keys]):
+    for page in Page.objects.filter(translation_key__in=parent_keys):
+        affected[page.pk] = page
+    # The stories whose "related stories" box may show it (stories.related): chosen, same theme or
+    # department, or the newest-stories fallback while it is among the newest of its language.
+    for page in pages_showing_as_related(translations, StoryPage):
         affected[page.pk] = page
     # The story whose "next story" box shows it (stories.neighbours), in each language.
     for page in pages_showing_as_next(translations, StoryPage):

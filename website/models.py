@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
-from wagtail.models import Page
+from wagtail.models import Page, TranslatableMixin
 from wagtail.search import index
 
 from core.page_forms import PageForm
@@ -162,18 +162,6 @@ class OrganisationSettings(BaseSiteSetting):
         help_text=_("The bar at the top, the focus ring and quote lines, as #rrggbb (at least 3:1 on white)."),
     )
     font = models.CharField(_("font"), max_length=40, choices=FONT_CHOICES, default="system")
-    support_title = models.CharField(
-        _("support box title"),
-        max_length=120,
-        blank=True,
-        help_text=_("For example: Did this story touch you?"),
-    )
-    support_text = models.TextField(
-        _("support box text"),
-        blank=True,
-        help_text=_("Shown under a patient story: where a reader can turn for help or to talk."),
-    )
-
     panels = [
         MultiFieldPanel(
             [FieldPanel("organisation_name"), FieldPanel("address"), FieldPanel("phone"), FieldPanel("contact_email")],
@@ -193,7 +181,6 @@ class OrganisationSettings(BaseSiteSetting):
             [FieldPanel("logo"), FieldPanel("primary_colour"), FieldPanel("accent_colour"), FieldPanel("font")],
             heading=_("Appearance"),
         ),
-        MultiFieldPanel([FieldPanel("support_title"), FieldPanel("support_text")], heading=_("Support box")),
     ]
 
     class Meta:
@@ -221,3 +208,41 @@ class OrganisationSettings(BaseSiteSetting):
                 errors[f"{name}_url"] = _("Choose a page or an address, not both.")
         if errors:
             raise ValidationError(errors)
+
+
+class SupportBox(TranslatableMixin, models.Model):
+    """The "if this story touched you" box under every story page: one per language.
+
+    A snippet (Snippets › Support boxes) that the organisation fills in once per language and
+    translates with Wagtail's "Translate" action. A story page shows the box of its own locale;
+    when that one is missing or empty, the box of the default language (``website.story_hooks``).
+    The boxes reach the pages through the cached brand (``website.branding``); saving or deleting
+    one purges the cached pages (``website.signal_handlers``).
+    """
+
+    title = models.CharField(
+        _("title"),
+        max_length=120,
+        blank=True,
+        help_text=_("For example: Did this story touch you? Empty: 'If this story touched you'."),
+    )
+    text = models.TextField(
+        _("text"),
+        blank=True,
+        help_text=_("Where a reader can turn for help or to talk. A blank line starts a new paragraph."),
+    )
+
+    panels = [FieldPanel("title"), FieldPanel("text")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("support box")
+        verbose_name_plural = _("support boxes")
+        constraints = [models.UniqueConstraint(fields=["locale"], name="website_supportbox_one_per_locale")]
+
+    def __str__(self):
+        return self.title or str(_("Support box"))
+
+    def clean(self):
+        super().clean()
+        if self.locale_id and SupportBox.objects.filter(locale_id=self.locale_id).exclude(pk=self.pk).exists():
+            raise ValidationError(_("This language has a support box already: edit that one."))

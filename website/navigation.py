@@ -7,18 +7,12 @@ are kept in the shared page cache and dropped by ``website.cache.purge_pages`` /
 organisation settings change.
 
 Like the pages, the entry's key carries a generation token that a purge replaces (at once and again
-at commit). A request that read the database before a commit and stores its navigation after the
-purge stores it under the old token, where nobody looks any more; deleting one fixed key instead
-would let that stale copy stand for an hour. If the cache fails, the navigation is built afresh.
+at commit): ``website.site_facts`` keeps it, for the brand (``website.branding``) too.
 """
 
-import uuid
+from .site_facts import cached_facts, invalidate
 
-from django.core.cache import caches
-
-GENERATION_KEY = "vertel:navigation:generation"
 CACHE_PREFIX = "vertel:navigation:v2:"
-CACHE_SECONDS = 60 * 60
 
 
 def _build():
@@ -44,41 +38,10 @@ def _build():
     return {"homes": homes, "indexes": indexes, "translations": translations, "organisation": organisation}
 
 
-def _cache():
-    # The page cache is shared by every process (web workers, task worker), so a publish or a
-    # withdrawal in one of them reaches the navigation the others show.
-    from .cache_store import ALIAS
-
-    return caches[ALIAS]
-
-
-def _key(cache):
-    token = cache.get(GENERATION_KEY)
-    if token is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-        token = cache.get(GENERATION_KEY)
-    return f"{CACHE_PREFIX}{token}"
-
-
 def site_navigation():
-    from .cache_store import report_cache_error
-
-    try:
-        cache = _cache()
-        # The token is read before the database: see the module's docstring.
-        key = _key(cache)
-        data = cache.get(key)
-    except Exception:  # noqa: BLE001 - without a cache every page still gets its navigation
-        report_cache_error("read the navigation")
-        return _build()
-    if data is None:
-        data = _build()
-        try:
-            cache.set(key, data, CACHE_SECONDS)
-        except Exception:  # noqa: BLE001
-            report_cache_error("store the navigation")
-    return data
+    return cached_facts(CACHE_PREFIX, _build, what="the navigation")
 
 
 def invalidate_navigation(**kwargs):
-    _cache().set(GENERATION_KEY, uuid.uuid4().hex, None)
+    """Drop the cached navigation, and with it every other site-wide fact (``website.site_facts``)."""
+    invalidate()

@@ -2,8 +2,8 @@
 
 The page cache is purged (``website.cache``) on publish, unpublish, slug change, move, deletion,
 view restrictions, consent withdrawal or expiry, a storyteller's change and the site-wide settings
-and snippets every page shows; after every ``migrate`` the default Site takes its address from
-``BASE_URL`` (``website.public_address``).
+and snippets every page shows (the support boxes among them); after every ``migrate`` the default
+Site takes its address from ``BASE_URL`` (``website.public_address``).
 
 Every purge receiver swallows (and logs) its own failure. The site's app is the first installed,
 so its receivers run first: an exception here would stop the receivers after it (channels,
@@ -89,7 +89,7 @@ def connect(app_config):
     from consent.signals import consent_withdrawn
     from core.groups import ensure_groups
     from stories.models import Department, Person, Theme
-    from website.models import OrganisationSettings
+    from website.models import OrganisationSettings, SupportBox
 
     from .public_address import sync_after_migrate
 
@@ -110,7 +110,7 @@ def connect(app_config):
         sender=PageViewRestriction.groups.through,
         dispatch_uid="vertel_pagecache_restriction_groups",
     )
-    for model in (Theme, Department, OrganisationSettings):
+    for model in (Theme, Department, OrganisationSettings, SupportBox):
         post_save.connect(_on_everything, sender=model, dispatch_uid=f"vertel_pagecache_{model.__name__}_saved")
         post_delete.connect(_on_everything, sender=model, dispatch_uid=f"vertel_pagecache_{model.__name__}_deleted")
     # After every migrate the default Site takes its address from BASE_URL (website/public_address.py).

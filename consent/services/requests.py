@@ -40,7 +40,8 @@ def create_request(
     from ..models import ConsentRequest, hash_token, new_token
 
     revision = revision or story.get_latest_revision() or story.save_revision(user=created_by)
-    manifest = content_manifest(revision.as_object())
+    signed = revision.as_object()
+    manifest = content_manifest(signed)
     token = new_token()
     if task_state is None:
         current = story.current_workflow_task_state
@@ -56,7 +57,8 @@ def create_request(
             revision=revision,
             content_hash=hash_manifest(manifest),
             content_manifest=manifest,
-            person=person or story.storyteller,
+            # The storyteller of the revision the signer reads, not of the live row (issue 13).
+            person=person or _storyteller_of(signed, story),
             signer_name=signer_name,
             signer_email=signer_email or "",
             signer_role=signer_role,
@@ -77,6 +79,17 @@ def create_request(
             personal={"name": signer_name, "email": signer_email},
         )
     return request, token
+
+
+def _storyteller_of(signed, story):
+    person_id = getattr(signed, "storyteller_id", None)
+    if person_id is None:
+        return None
+    if person_id == story.storyteller_id:
+        return story.storyteller
+    from ..models import Consent
+
+    return Consent._meta.get_field("person").related_model.objects.filter(pk=person_id).first()
 
 
 def signing_url(request, token):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core import channel_keys
 
+from ..editor_notices import notify_ended
 from ..evidence import record_event
 from ..models import Consent, ConsentEvent
 from ..signals import consent_withdrawn
@@ -62,6 +63,9 @@ def withdraw(consent, channels=None, *, reason="withdrawn", actor="signer", ip=N
         if consent.withdrawn_at is not None:
             unpublished = take_off_website(consent)
         withdrawn_keys = list(consent.channels) if consent.withdrawn_at is not None else wanted
+        if consent.withdrawn_at is not None and actor != CO_SIGNER:
+            # An end date that passed, or an erasure: the editors hear of it now (once: see there).
+            notify_ended(consent, reason)
         # Robust, and every receiver is called even if one fails: a failing page-cache purge (or
         # any one receiver) must not keep the withdrawal from the channels and the newsletter.
         transaction.on_commit(lambda: announce_withdrawal(consent, withdrawn_keys, reason), robust=True)

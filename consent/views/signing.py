@@ -58,6 +58,9 @@ def sign_view(request, token):
         return personal_page(request, "consent/rate_limited.html", {}, status=429)
     if consent_request.status == ConsentRequest.Status.SIGNED:
         return personal_page(request, "consent/already_signed.html", {}, status=410)
+    if consent_request.status == ConsentRequest.Status.REVOKED:
+        # The organisation took the request back: say so, rather than "expired or replaced".
+        return personal_page(request, "consent/link_invalid.html", {"revoked": True}, status=410)
     if not consent_request.is_usable or consent_request.revision is None:
         return personal_page(request, "consent/link_invalid.html", {"expired": True}, status=410)
     if consent_request.opened_at is None:

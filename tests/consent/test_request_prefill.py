@@ -72,3 +72,34 @@ def test_no_storyteller_or_an_erased_one_prefills_nothing(make_patient_story):
     assert RequestConsentForm(story=make_patient_story(storyteller=None))["signer_name"].value() is None
     erased = PersonFactory(full_name="[erased #1]", erased_at=timezone.now())
     assert RequestConsentForm(story=make_patient_story(storyteller=erased))["signer_name"].value() is None
+
+
+@pytest.mark.django_db
+def test_the_storyteller_changed_in_a_draft_is_the_one_prefilled_and_recorded(client, superuser, make_patient_story):
+    """What will be signed is the latest revision: its storyteller, not the live row's."""
+    old = PersonFactory(full_name="Karin Bakker", email="karin@example.org", birth_date=years_ago(40))
+    new = PersonFactory(full_name="Joost Visser", email="joost@example.org", birth_date=years_ago(55))
+    story = make_patient_story(storyteller=old)
+    draft = story.get_latest_revision_as_object()
+    draft.storyteller = new
+    draft.save_revision(user=superuser)
+    story.refresh_from_db()
+    assert story.storyteller == old  # the row is unchanged until the draft is published
+    client.force_login(superuser)
+
+    form = client.get(f"/admin/consent/request/{story.pk}/").context["form"]
+    assert form["signer_name"].value() == "Joost Visser"
+    assert form["signer_email"].value() == "joost@example.org"
+
+    response = client.post(
+        f"/admin/consent/request/{story.pk}/",
+        {
+            "signer_name": "Joost Visser",
+            "signer_email": "joost@example.org",
+            "signer_role": SignerRole.PATIENT,
+            "language": "nl",
+            "proposed_channels": ["website"],
+        },
+    )
+    assert response.status_code == 302
+    assert ConsentRequest.objects.get().person == new

@@ -154,12 +154,6 @@ def test_brand_is_cached_between_requests(client, home, django_assert_max_num_qu
     assert not [q for q in queries.captured_queries if "website_organisationsettings" in q["sql"]]
 
 
-def test_support_box_fields_are_in_the_settings(home):
-    row = _settings(support_title="Raakte dit verhaal u?", support_text="Bel de patiëntenlijn: 030 000 00 00.")
-    row.refresh_from_db()
-    assert row.support_title == "Raakte dit verhaal u?"
-
-
 def test_styled_404_offers_a_search(client, home):
     response = client.get("/nl/bestaat-niet/")
     assert response.status_code == 404

@@ -29,6 +29,26 @@ def diabetes(locales):
     return Theme.objects.create(name="Diabetes", slug="diabetes", locale=locales["nl"])
 
 
+def unrelated_pair(make_org_story, title="Blijft staan"):
+    """Two stories that share a theme of their own: each one's related box shows the other only.
+
+    Without it a story with no theme falls back to the newest stories (``stories.related``) and
+    shows whatever was published last. Returns the older one, published before everything else.
+    """
+    from wagtail.models import Locale
+
+    theme = Theme.objects.create(
+        name="Vrijwilligers", slug="vrijwilligers", locale=Locale.objects.get(language_code="nl")
+    )
+    stories = []
+    for name in (title, f"{title} ook"):
+        story = make_org_story(title=name, publish=False)
+        story.themes.add(theme)
+        story.save_revision().publish()
+        stories.append(story)
+    return stories[0]
+
+
 @pytest.fixture
 def live_patient_story(make_patient_story, diabetes, django_capture_on_commit_callbacks):
     """A live patient story with a website consent, and the consent."""
@@ -268,8 +288,9 @@ def test_unpublishing_purges_the_story_in_both_languages(client, home_en, story_
 
 
 def test_purging_one_story_keeps_unrelated_stories_cached(client, story_index, make_org_story):
-    # Published first: the oldest story's page shows no other as its next story (issue 13).
-    unrelated = make_org_story(title="Blijft staan")
+    # Published first: the oldest story's page shows no other as its next story (issue 13), and its
+    # related box the story it shares a theme with.
+    unrelated = unrelated_pair(make_org_story)
     gone = make_org_story(title="Verdwijnt")
     linking = make_org_story(title="Verwijst", publish=False)
     RelatedStory.objects.create(page=linking, story=gone)

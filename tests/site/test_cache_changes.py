@@ -11,7 +11,7 @@ from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
 from stories.models import Department, StoryIndexPage
-from tests.site.test_cache import visit
+from tests.site.test_cache import unrelated_pair, visit
 from website import cache as page_cache_module
 from website import cache_store, navigation
 
@@ -108,8 +108,9 @@ def test_scheduled_expiry_takes_the_story_off_the_cached_pages(client, home, sto
 def test_editing_a_storyteller_purges_their_stories(client, story_index, make_org_story, make_patient_story, person):
     from tests.consent.gate_fixtures import build_consent
 
-    # Published first, so it does not show the patient story as its next story (issue 13).
-    other = make_org_story(title="Ander nieuws")
+    # Published first, so it does not show the patient story as its next story (issue 13), and
+    # sharing a theme with another, so its related box does not fall back to the newest stories.
+    other = unrelated_pair(make_org_story, "Ander nieuws")
     story = make_patient_story(title="Mijn herstel", naming="first_name")
     build_consent(story, channels=("website",))
     story.get_latest_revision().publish()

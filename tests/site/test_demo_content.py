@@ -157,3 +157,43 @@ def test_the_worker_finishes_every_task_the_demo_queues(settings):
     failed = list(DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).values_list("task_path", "args_kwargs"))
     assert not failed
     assert DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == queued
+
+
+def test_the_demo_brands_the_site_in_both_languages(client):
+    """A fresh seed_demo names the organisation, draws a logo and fills the footer and support box (issue 13)."""
+    from bs4 import BeautifulSoup
+
+    from website.brand_style import GRAPHIC_CONTRAST, TEXT_CONTRAST, lowest_contrast
+    from website.demo.branding import LOGO_TITLE
+    from website.models import OrganisationSettings, SupportBox
+
+    seed()
+    row = OrganisationSettings.objects.get(site__is_default_site=True)
+    assert lowest_contrast(row.primary_colour)[0] >= TEXT_CONTRAST
+    assert lowest_contrast(row.accent_colour, ("#ffffff",))[0] >= GRAPHIC_CONTRAST
+    assert row.logo.title == LOGO_TITLE and row.logo.width == row.logo.height
+    assert set(SupportBox.objects.values_list("locale__language_code", flat=True)) == {"nl", "en"}
+
+    def page(url):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        return BeautifulSoup(response.content, "html.parser")
+
+    for language, privacy, accessibility, support in (
+        ("nl", "Privacyverklaring", "Toegankelijkheidsverklaring", "Raakte dit verhaal u?"),
+        ("en", "Privacy statement", "Accessibility statement", "Did this story touch you?"),
+    ):
+        home = page(f"/{language}/")
+        assert home.select_one(".site-name img.site-logo")
+        footer = home.select_one(".site-footer")
+        assert footer.select_one("#footer-organisation").text == "Ziekenhuis De Linde"
+        assert "Lindelaan 1" in footer.select_one(".footer-address").text
+        assert footer.find("a", href="tel:0301234567") and footer.find("a", href="mailto:communicatie@example.org")
+        statements = footer.select(".footer-statements a")
+        assert len(statements) == 2
+        for link, title in zip(statements, (privacy, accessibility), strict=True):
+            assert link["href"].startswith(f"/{language}/")
+            assert page(link["href"]).h1.text.strip() == title
+        story = OrganisationStoryPage.objects.live().filter(locale__language_code=language).first()
+        box = page(story.url).select_one(".support-box")
+        assert box.h2.text == support and "113" in box.text

@@ -317,11 +317,18 @@ def test_story_page_query_budget(client, story_index, make_org_story, django_ass
     story = story_index.get_children().live().last().specific
     client.get(story.url)
     # 15 before issue 13; the breadcrumb (its ancestors), the next story's card (the view
-    # restrictions, the story, its themes, its image and renditions) and the support box's
-    # settings row add 8, the same however many stories the index holds.
-    with django_assert_max_num_queries(23):
+    # restrictions, the story, its themes, its image and renditions) and the related stories'
+    # cards (the view restrictions, the ranked candidates, their themes; stories.related) add the
+    # rest; the support box comes with the cached brand. The same however many stories the index holds.
+    with django_assert_max_num_queries(23) as queries:
         response = client.get(story.url)
     assert response.status_code == 200
+    assert len(response.context["related"]) == 3  # the newest-stories fallback is in the count
+    spent = len(queries)
+    _publish_many(make_org_story, 40)
+    client.get(story.url)
+    with django_assert_max_num_queries(spent):
+        client.get(story.url)
 
 
 def test_interface_speaks_the_page_language(client, home_en, story_index, make_org_story):

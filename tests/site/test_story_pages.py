@@ -13,7 +13,8 @@ from stories.models import RelatedStory, Theme
 from stories.reading import reading_minutes
 from tests.conftest import make_image
 from tests.consent.gate_fixtures import build_consent
-from website.models import OrganisationSettings
+from tests.site.test_cache import unrelated_pair
+from website.models import SupportBox
 
 pytestmark = pytest.mark.django_db
 
@@ -76,15 +77,12 @@ def test_more_about_this_care_links_the_department(client, make_org_story, depar
     assert box.a["href"] == department.url and box.a.text == "Interne geneeskunde"
 
 
-def test_support_box_shows_what_the_organisation_wrote(client, home, make_org_story):
+def test_support_box_shows_what_the_organisation_wrote(client, home, make_org_story, locales):
     story = make_org_story(title="Steun")
     assert not soup(client.get(story.url)).select(".support-box")  # nothing filled in: no box
-    if not hasattr(OrganisationSettings, "support_text"):
-        pytest.skip("OrganisationSettings has no support box fields in this checkout")
-    settings_row = OrganisationSettings.for_site(home.get_site())
-    settings_row.support_title = "Raakte dit verhaal u?"
-    settings_row.support_text = "Praat erover met uw huisarts.\n\nOf bel ons."
-    settings_row.save()
+    SupportBox.objects.create(
+        locale=locales["nl"], title="Raakte dit verhaal u?", text="Praat erover met uw huisarts.\n\nOf bel ons."
+    )
     box = soup(client.get(story.url)).select_one(".support-box")
     assert box.h2.text == "Raakte dit verhaal u?"
     assert [p.text for p in box.select("p")] == ["Praat erover met uw huisarts.", "Of bel ons."]
@@ -188,14 +186,17 @@ def test_a_withdrawn_story_leaves_the_featured_related_and_next_boxes(
     for url in ["/nl/", newer.url]:
         body = client.get(url).content.decode()
         assert story.url not in body and "Terug op de fiets" not in body, url
-    assert not soup(client.get(newer.url)).select(".related-stories")
+    # The box now falls back to the newest other story (stories.related), never the withdrawn one.
+    related = soup(client.get(newer.url)).select_one(".related-stories")
+    assert related is None or story.url not in str(related)
 
 
 def test_withdrawal_purges_the_cached_page_that_shows_the_story_as_next(
     client, settings, make_org_story, make_patient_story, django_capture_on_commit_callbacks
 ):
     settings.PAGE_CACHE_ENABLED = True
-    unrelated = make_org_story(title="Ouder nieuws")
+    # Its related box shows the story it shares a theme with, not the newest stories.
+    unrelated = unrelated_pair(make_org_story, "Ouder nieuws")
     story = make_patient_story(title="Mijn herstel")
     consent = build_consent(story, channels=("website",))
     with django_capture_on_commit_callbacks(execute=True):
@@ -212,7 +213,7 @@ def test_withdrawal_purges_the_cached_page_that_shows_the_story_as_next(
 
     response = client.get(newer.url)
     assert response["X-Cache"] == "miss" and story.url not in response.content.decode()
-    assert "Ouder nieuws" in response.content.decode()  # the next story is now the one before
+    assert "Ouder nieuws ook" in response.content.decode()  # the next story is now the one before
     assert client.get(unrelated.url)["X-Cache"] == "hit"  # it never showed the story
 
 
@@ -221,7 +222,7 @@ def test_support_box_shows_what_the_hook_answers(client, make_org_story):
 
     story = make_org_story(title="Steun via de haak")
 
-    def answer(request):
+    def answer(request, page):
         return {"title": "", "text": "Bel ons gerust."}
 
     with hooks.register_temporarily("vertel_story_support_box", answer):

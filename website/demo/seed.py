@@ -15,8 +15,9 @@ from consent.models import Channel, Consent, ConsentRequest, SignerRole
 from consent.services import create_request, sign
 from consent.texts import ensure_default_texts
 from stories.models import Department, OrganisationStoryPage, PatientStoryPage, Person, StoryIndexPage, Theme
-from website.models import HomePage, OrganisationSettings
+from website.models import HomePage
 
+from .branding import ensure_branding
 from .channel_plan import demo_account, new_plan, seed_channels, seed_newsletter_reach
 from .content import DEPARTMENTS, PEOPLE, STORIES, THEMES
 from .images import demo_image
@@ -59,11 +60,7 @@ class Seeder:
                     reverse=True,
                 )
                 seed_newsletter_reach(ensure_issue(code, stories))
-            site = Site.objects.get(is_default_site=True)
-            OrganisationSettings.objects.get_or_create(
-                site=site,
-                defaults={"organisation_name": "Ziekenhuis De Linde", "contact_email": "communicatie@example.org"},
-            )
+            ensure_branding(Site.objects.get(is_default_site=True), homes, locales)
         return self.created
 
     # Pages -------------------------------------------------------------------------------------
