@@ -93,3 +93,24 @@ def test_the_admin_lists_and_edits_the_boxes(client, superuser, locales):
     assert response.status_code == 302
     box.refresh_from_db()
     assert (box.title, box.text) == ("Raakte dit u?", "Bel ons.")
+
+
+def test_moderators_keep_the_boxes_up_to_date_and_editors_may_read_them(client, django_user_model, locales):
+    from django.contrib.auth.models import Group
+
+    box = SupportBox.objects.create(locale=locales["nl"], title="Raakte dit verhaal u?", text="Bel 113.")
+    edit_url = f"/admin/snippets/website/supportbox/edit/{box.pk}/"
+    moderator = django_user_model.objects.create_user(username="moderator", password="pw")
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    client.force_login(moderator)
+    assert client.post(edit_url, {"title": "Raakte dit u?", "text": "Bel ons."}).status_code == 302
+    box.refresh_from_db()
+    assert box.text == "Bel ons."
+
+    editor = django_user_model.objects.create_user(username="writer", password="pw")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    assert client.get("/admin/snippets/website/supportbox/").status_code == 200
+    client.post(edit_url, {"title": "Anders", "text": "Anders."})
+    box.refresh_from_db()
+    assert box.text == "Bel ons."
