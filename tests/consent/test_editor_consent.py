@@ -196,6 +196,18 @@ def test_a_published_story_is_no_longer_ready(client, editor, four_stories):
     assert "Ondertekend verhaal" not in ready and "Bijna verlopen verhaal" in ready
 
 
+def test_an_empty_list_shows_its_heading_and_says_so_without_column_names(client, editor, four_stories):
+    four_stories["signed"].get_latest_revision().publish()
+    four_stories["expiring"].get_latest_revision().publish()
+    client.force_login(editor)
+    html = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    ready = re.search(r'data-consent-list="ready">(.*?)</table>', html, re.S).group(1)
+    headings = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", ready, re.S)
+    assert headings == ["Signed and ready to publish"] and "None." in ready
+    withdrawn = re.search(r'data-consent-list="withdrawn">(.*?)</table>', html, re.S).group(1)
+    assert len(re.findall(r"<th(?:\s[^>]*)?>", withdrawn)) == 3
+
+
 def explorer_states(html):
     return dict(re.findall(r'href="/admin/pages/(\d+)/edit/"[^>]*>.*?data-consent-state="(\w*)"', html, re.S))
 
