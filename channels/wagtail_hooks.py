@@ -71,19 +71,24 @@ class PermissionMenuItem(MenuItem):
 
 
 def channels_menu_items():
+    # Built once, when the menu is first drawn, and kept: lazy labels follow each reader's language.
     accounts = {"policy": ACCOUNT_POLICY, "actions": ["add", "change", "delete", "view"]}
     view = {"policy": DISPATCH_POLICY, "actions": ["view"]}
     return [
-        PermissionMenuItem(_("Accounts"), reverse("channel_accounts:index"), icon_name="site", order=100, **accounts),
         PermissionMenuItem(
-            _("Dispatch log"), reverse("channel_dispatches:index"), icon_name="list-ul", order=200, **view
+            gettext_lazy("Accounts"), reverse("channel_accounts:index"), icon_name="site", order=100, **accounts
         ),
-        PermissionMenuItem(_("Calendar"), reverse("channels_admin:calendar"), icon_name="date", order=300, **view),
         PermissionMenuItem(
-            _("Failed posts"), reverse("channels_admin:failed"), icon_name="warning", order=400, **view
+            gettext_lazy("Dispatch log"), reverse("channel_dispatches:index"), icon_name="list-ul", order=200, **view
+        ),
+        PermissionMenuItem(
+            gettext_lazy("Calendar"), reverse("channels_admin:calendar"), icon_name="date", order=300, **view
+        ),
+        PermissionMenuItem(
+            gettext_lazy("Failed posts"), reverse("channels_admin:failed"), icon_name="warning", order=400, **view
         ),
         wagtail_hooks_plan.ReachMenuItem(
-            _("Reach by channel"), reverse("channels_reach_report"), icon_name="view", order=500
+            gettext_lazy("Reach by channel"), reverse("channels_reach_report"), icon_name="view", order=500
         ),
     ]
 
@@ -98,7 +103,7 @@ def channels_menu():
 @hooks.register("register_reports_menu_item")
 def failed_report_menu_item():
     return PermissionMenuItem(
-        _("Failed posts"),
+        gettext_lazy("Failed posts"),
         reverse("channels_admin:failed"),
         icon_name="warning",
         name="failed-posts",

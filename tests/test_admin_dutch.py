@@ -21,6 +21,11 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
+# Every test here shares the module's demo database (the ``_media_root`` below needs it), so all are
+# database tests: pytest-django then keeps them together, before the transactional tests that
+# empty the database, instead of moving the database-free ones to the end.
+pytestmark = pytest.mark.django_db
+
 CATALOGUES = ["locale", "consent/locale", "newsletter/locale", "channels/locale"]
 
 ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}

@@ -52,3 +52,33 @@ def test_the_entry_comes_right_after_pages_and_is_gone_for_who_can_use_none_of_i
 
     nobody = django_user_model.objects.create_user(username="reader", password="pw")
     assert consent_menu(nobody) is None
+
+
+def all_items(request, items):
+    """Every menu item the user sees, submenus opened."""
+    for item in items:
+        yield item
+        submenu = getattr(item, "menu", None)
+        if submenu is not None:
+            yield from all_items(request, submenu.menu_items_for_request(request))
+
+
+def test_menu_labels_follow_each_readers_language_after_the_menu_was_first_built_in_another(superuser):
+    """Wagtail builds the menu once and keeps its items: a label translated when built stays in that language."""
+    from django.utils import translation
+    from wagtail.admin.menu import reports_menu, settings_menu
+
+    request = admin_request(superuser)
+    menus = (admin_menu, reports_menu, settings_menu)
+
+    def labels():
+        return [str(item.label) for menu in menus for item in all_items(request, menu.menu_items_for_request(request))]
+
+    with translation.override("en"):
+        english = labels()  # an English reader draws the menu first
+    with translation.override("nl"):
+        dutch = labels()
+        expected = [translation.gettext(label) for label in english]
+    assert "Dispatch log" in english and "Consent evidence" in english
+    wrong = [(shown, meant) for shown, meant in zip(dutch, expected, strict=True) if shown != meant]
+    assert not wrong, wrong

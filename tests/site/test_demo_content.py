@@ -139,7 +139,7 @@ def test_make_run_with_another_port_puts_every_link_on_that_port(monkeypatch, se
     assert f'rel="canonical" href="{story.full_url}"' in page
 
 
-def test_the_worker_finishes_every_task_the_demo_queues(settings):
+def test_the_worker_finishes_every_task_the_demo_queues(settings, monkeypatch):
     """``make run`` seeds, then starts the worker on the database queue: no task may fail in its log.
 
     Every saved page, plan and image queues Wagtail's reference-index update; a row the seed
@@ -153,6 +153,9 @@ def test_the_worker_finishes_every_task_the_demo_queues(settings):
     seed()
     queued = DBTaskResult.objects.count()
     assert queued, "the demo queued nothing: the test no longer runs the worker's path"
+    # The worker closes the database connection between tasks; inside the test's transaction
+    # (PostgreSQL) that would end the test's own connection.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
     call_command("db_worker", batch=True, stdout=io.StringIO(), stderr=io.StringIO())
     failed = list(DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).values_list("task_path", "args_kwargs"))
     assert not failed
