@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-CATALOGUES = ["locale", "consent/locale", "newsletter/locale", "channels/locale"]
+CATALOGUES = ["locale", "consent/locale", "newsletter/locale", "channels/locale", "conversations/locale"]
 
 
 ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
@@ -70,6 +70,7 @@ SOURCES = [
     "consent",
     "channels",
     "newsletter",
+    "conversations",
     "devtools",
     "templates",
     "locale",

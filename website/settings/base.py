@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "consent",
     "channels",
     "newsletter",
+    "conversations",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
