@@ -360,6 +360,8 @@ VERTEL = {
     "CREDENTIALS_KEY": os.environ.get("VERTEL_CREDENTIALS_KEY", ""),
     # The address that receives notices meant for the consent officer.
     "CONSENT_OFFICER_EMAIL": os.environ.get("VERTEL_CONSENT_OFFICER_EMAIL", ""),
+    # Incoming messages are deleted this many days after the last message of their conversation.
+    "CONVERSATIONS_RETENTION_DAYS": int(os.environ.get("VERTEL_CONVERSATIONS_RETENTION_DAYS", "180")),
 }
 
 LOGGING = {
