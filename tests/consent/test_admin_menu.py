@@ -33,11 +33,11 @@ def in_order(items):
 def test_a_consent_officer_finds_the_requests_evidence_and_texts_in_one_place(django_user_model):
     officer = django_user_model.objects.create_user(username="officer", password="pw")
     officer.groups.add(Group.objects.get(name="Consent officers"))
-    assert consent_menu(officer) == ["Consent evidence", "Consent texts"]
+    assert consent_menu(officer) == ["Consent evidence", "Consent texts", "Messages of one person"]
 
     officer.groups.add(Group.objects.get(name="Editors"))
     officer = django_user_model.objects.get(pk=officer.pk)  # permissions are cached per user object
-    assert consent_menu(officer) == ["Consent requests", "Consent evidence", "Consent texts"]
+    assert consent_menu(officer) == ["Consent requests", "Consent evidence", "Consent texts", "Messages of one person"]
 
 
 def test_an_editor_sees_the_requests_and_texts_but_not_the_evidence(editor):
@@ -48,7 +48,12 @@ def test_the_entry_comes_right_after_pages_and_is_gone_for_who_can_use_none_of_i
     request = admin_request(superuser)
     names = [item.name for item in in_order(admin_menu.menu_items_for_request(request))]
     assert names.index("consent") == names.index("explorer") + 1
-    assert consent_menu(superuser) == ["Consent requests", "Consent evidence", "Consent texts"]
+    assert consent_menu(superuser) == [
+        "Consent requests",
+        "Consent evidence",
+        "Consent texts",
+        "Messages of one person",
+    ]
 
     nobody = django_user_model.objects.create_user(username="reader", password="pw")
     assert consent_menu(nobody) is None
