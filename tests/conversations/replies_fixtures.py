@@ -36,6 +36,7 @@ __all__ = [
     "outsider",
     "readable_by",
     "reader",
+    "reply_urls",
     "second_lead",
     "thread",
     "writer",
@@ -212,3 +213,23 @@ def guard_says(monkeypatch):
         return calls
 
     return _set
+
+
+@pytest.fixture
+def reply_urls(settings):
+    """The reply and moderation admin URLs, also before ``conversations.wagtail_hooks`` imports their hooks
+    module (the lead adds that line at merge): registering the hook late means rebuilding Wagtail's admin URLs."""
+    import importlib
+    import sys
+
+    from django.urls import NoReverseMatch, clear_url_caches, reverse
+
+    import conversations.wagtail_hooks_replies  # noqa: F401  (registers the hook)
+
+    try:
+        reverse("conversations_replies:approvals")
+    except NoReverseMatch:
+        importlib.reload(sys.modules["wagtail.admin.urls"])
+        importlib.reload(importlib.import_module(settings.ROOT_URLCONF))
+        clear_url_caches()
+    return reverse
