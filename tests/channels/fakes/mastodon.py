@@ -87,7 +87,7 @@ class FakeMastodon(FakeNetwork):
         ("POST", r"/api/v1/statuses/(\w+)/mute", "status_mute"),
         ("POST", r"/api/v1/accounts/(\w+)/block", "account_block"),
         ("POST", r"/api/v1/accounts/(\w+)/mute", "account_mute"),
-        ("POST", r"/api/v1/reports", "report"),
+        ("POST", r"/api/v1/reports/?", "report"),
     ]
 
     def reset_state(self):
