@@ -175,3 +175,20 @@ def test_the_reply_box_renders_the_real_form(writer, flagged, neutral_reply, cha
     assert f'name="in_reply_to" value="{flagged.pk}"' in html
     assert neutral_reply.title in html and chatty_reply.title not in html
     assert "neutral saved reply" in html
+
+
+def test_the_approval_list_costs_the_same_for_many_replies(
+    client, lead, second_lead, nets, net_account, thread, neutral_reply, reply_urls, django_assert_max_num_queries
+):
+    from conversations.replies import submit_reply
+
+    account = net_account("mastodon")
+    for number in range(6):
+        theirs = nets.mastodon.add_status(f"Vraag {number}")
+        message = thread(account, theirs["id"], labels=["medical_question"])
+        submit_reply(message.conversation, message, "", lead, saved_reply=neutral_reply)
+    client.force_login(second_lead)
+    client.get(url(reply_urls, "approvals"))  # warm the session and the admin's caches
+    with django_assert_max_num_queries(12):
+        response = client.get(url(reply_urls, "approvals"))
+    assert response.content.decode().count("/approve/") == 6
