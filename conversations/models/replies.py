@@ -38,6 +38,10 @@ class Reply(models.Model):
         "conversations.SavedReply", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     state = models.CharField(_("state"), max_length=20, choices=State.choices, db_index=True)
+    # Public (under the comment, as the network shows replies) or private (a direct message).
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=[("public", _("Public")), ("direct", _("Private"))], default="public"
+    )
     idempotency_key = models.CharField(max_length=64, unique=True, default=new_reply_key, editable=False)
     # The guard's warnings on our own text, in words, as shown to the sender.
     warnings = models.JSONField(default=list, blank=True)

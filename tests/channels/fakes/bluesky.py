@@ -55,6 +55,11 @@ class FakeBluesky(FakeNetwork):
         ("POST", r"/xrpc/com\.atproto\.repo\.createRecord", "create_record"),
         ("POST", r"/xrpc/com\.atproto\.repo\.deleteRecord", "delete_record"),
         ("GET", r"/xrpc/com\.atproto\.repo\.listRecords", "list_records"),
+        # Replying and moderating (conversations.respond.bluesky).
+        ("GET", r"/xrpc/com\.atproto\.repo\.getRecord", "get_record"),
+        ("POST", r"/xrpc/com\.atproto\.repo\.putRecord", "put_record"),
+        ("GET", r"/xrpc/app\.bsky\.feed\.getPosts", "get_posts"),
+        ("POST", r"/xrpc/app\.bsky\.graph\.muteThread", "mute_thread"),
     ]
 
     def reset_state(self):
@@ -64,6 +69,11 @@ class FakeBluesky(FakeNetwork):
         self.blobs = {}  # cid -> (mime type, bytes)
         self.access_tokens = set()
         self.refresh_tokens = set()
+        # Posts of other people (their own repositories, seen through the AppView): uri -> record view.
+        self.others = {}
+        # Records of other collections in our repository (threadgates): (collection, rkey) -> record view.
+        self.records = {}
+        self.muted_threads = set()  # root uris
 
     def not_found(self, request):
         return {"error": "MethodNotImplemented", "message": "Method Not Implemented"}
@@ -148,6 +158,8 @@ class FakeBluesky(FakeNetwork):
             index = facet.get("index") or {}
             if not 0 <= index.get("byteStart", -1) < index.get("byteEnd", -1) <= size:
                 problems.append("Facet byte range is outside the text")
+        if "reply" in record:
+            problems += self._reply_problems(record["reply"])
         embed = record.get("embed") or {}
         if embed.get("$type") == "app.bsky.embed.images":
             for number, image in enumerate(embed.get("images") or []):
@@ -215,3 +227,155 @@ class FakeBluesky(FakeNetwork):
         with self.lock:
             records = list(reversed(list(self.posts.values())))[:limit]
         return 200, {"records": records}
+
+    # -- conversations: other people's posts, replies, threadgates, muting -------------------------
+
+    def add_foreign_post(
+        self, text, *, did="did:plc:patient00000000000000", handle="patient.bsky.social", reply_to=None
+    ):
+        """A post someone else wrote, optionally in reply to ``reply_to`` (a post view: ours or theirs)."""
+        record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": "2026-01-05T10:00:00.000Z"}
+        if reply_to is not None:
+            parent = {"uri": reply_to["uri"], "cid": reply_to["cid"]}
+            root = (reply_to["value"].get("reply") or {}).get("root") or parent
+            record["reply"] = {"root": dict(root), "parent": parent}
+        rkey = f"3lpp{self.new_id():09d}"
+        uri = f"at://{did}/app.bsky.feed.post/{rkey}"
+        view = {"uri": uri, "cid": cid_of(json.dumps(record, sort_keys=True).encode(), codec=0x71), "value": record}
+        with self.lock:
+            self.others[uri] = {**view, "author": {"did": did, "handle": handle}}
+        return view
+
+    def post_by_uri(self, uri):
+        """A post view (``uri``, ``cid``, ``value``) of ours or someone else's, or None."""
+        with self.lock:
+            if uri in self.others:
+                return self.others[uri]
+            parts = uri.removeprefix("at://").split("/")
+            if len(parts) == 3 and parts[0] == self.did and parts[1] == "app.bsky.feed.post":
+                return self.posts.get(parts[2])
+        return None
+
+    def our_replies_to(self, uri):
+        """Our posts stored in reply to ``uri``."""
+        with self.lock:
+            return [
+                p
+                for p in self.posts.values()
+                if ((p["value"].get("reply") or {}).get("parent") or {}).get("uri") == uri
+            ]
+
+    def _reply_problems(self, reply):
+        """A reply's root and parent must be strong refs (uri and cid) to posts that exist, and the
+        root must be the parent's root (or the parent itself when the parent is no reply)."""
+        problems = []
+        for name in ("root", "parent"):
+            ref = reply.get(name) if isinstance(reply, dict) else None
+            if not isinstance(ref, dict) or not ref.get("uri") or not ref.get("cid"):
+                problems.append(f"Record/reply/{name} must be a strong ref (uri and cid)")
+        if problems:
+            return problems
+        parent = self.post_by_uri(reply["parent"]["uri"])
+        if parent is None or parent["cid"] != reply["parent"]["cid"]:
+            return ["Record/reply/parent does not refer to an existing post with that cid"]
+        expected_root = (parent["value"].get("reply") or {}).get("root") or {
+            "uri": parent["uri"],
+            "cid": parent["cid"],
+        }
+        if reply["root"].get("uri") != expected_root["uri"] or reply["root"].get("cid") != expected_root["cid"]:
+            problems.append("Record/reply/root is not the root of the parent's thread")
+        return problems
+
+    def get_record(self, request):
+        repo, collection, rkey = (request.query.get(k) for k in ("repo", "collection", "rkey"))
+        with self.lock:
+            if repo in (self.did, self.handle) and collection == "app.bsky.feed.post":
+                found = self.posts.get(rkey)
+            elif repo in (self.did, self.handle):
+                found = self.records.get((collection, rkey))
+            else:
+                found = self.others.get(f"at://{repo}/{collection}/{rkey}")
+        if found is None:
+            return 400, {
+                "error": "RecordNotFound",
+                "message": f"Could not locate record: at://{repo}/{collection}/{rkey}",
+            }
+        return 200, {"uri": found["uri"], "cid": found["cid"], "value": found["value"]}
+
+    def _threadgate_problems(self, rkey, record):
+        problems = []
+        if record.get("$type") != "app.bsky.feed.threadgate" or not record.get("createdAt"):
+            problems.append("Invalid app.bsky.feed.threadgate record")
+        if record.get("post") != f"at://{self.did}/app.bsky.feed.post/{rkey}":
+            problems.append("Threadgate must be on a post of this repo, with the post's rkey")
+        elif rkey not in self.posts:
+            problems.append("Threadgate post does not exist")
+        hidden = record.get("hiddenReplies", [])
+        if not isinstance(hidden, list) or len(hidden) > 300 or not all(str(u).startswith("at://") for u in hidden):
+            problems.append("Record/hiddenReplies must be at most 300 at-uris")
+        if "allow" in record and (not isinstance(record["allow"], list) or len(record["allow"]) > 5):
+            problems.append("Record/allow must be at most 5 rules")
+        return problems
+
+    def put_record(self, request):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        data = request.json or {}
+        if data.get("repo") not in (self.did, self.handle):
+            return 400, {"error": "InvalidRequest", "message": "Could not find repo"}
+        collection, rkey, record = data.get("collection"), data.get("rkey"), data.get("record") or {}
+        if collection != "app.bsky.feed.threadgate":
+            return 400, {"error": "InvalidRequest", "message": "The loopback PDS puts threadgates only"}
+        problems = self._threadgate_problems(rkey, record)
+        if problems:
+            return 400, {"error": "InvalidRecord", "message": "; ".join(problems)}
+        with self.lock:
+            current = self.records.get((collection, rkey))
+            swap = data.get("swapRecord", "missing")
+            # swapRecord: compare-and-swap on the record's cid (None: "must not exist yet").
+            if swap != "missing" and (current["cid"] if current else None) != swap:
+                return 400, {"error": "InvalidSwap", "message": "Record was at " + str(current and current["cid"])}
+            uri = f"at://{self.did}/{collection}/{rkey}"
+            cid = cid_of(json.dumps(record, sort_keys=True).encode(), codec=0x71)
+            self.records[(collection, rkey)] = {"uri": uri, "cid": cid, "value": record}
+        return 200, {"uri": uri, "cid": cid, "validationStatus": "valid"}
+
+    def threadgate(self, root_rkey):
+        with self.lock:
+            found = self.records.get(("app.bsky.feed.threadgate", root_rkey))
+        return found["value"] if found else None
+
+    def get_posts(self, request):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        uris = request.query.get("uris") or []
+        uris = [uris] if isinstance(uris, str) else uris
+        views = []
+        for uri in uris:
+            found = self.post_by_uri(uri)
+            if found is None:
+                continue  # getPosts leaves out what it cannot find
+            author = found.get("author") or {"did": self.did, "handle": self.handle}
+            views.append(
+                {
+                    "uri": found["uri"],
+                    "cid": found["cid"],
+                    "author": author,
+                    "record": found["value"],
+                    "indexedAt": "2026-01-05T10:00:01.000Z",
+                }
+            )
+        return 200, {"posts": views}
+
+    def mute_thread(self, request):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        root = (request.json or {}).get("root") or ""
+        if not root.startswith("at://"):
+            return 400, {"error": "InvalidRequest", "message": "Input/root must be an at-uri"}
+        with self.lock:
+            self.muted_threads.add(root)
+        return 200, None

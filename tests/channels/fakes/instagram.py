@@ -30,6 +30,10 @@ class FakeInstagram(FakeGraph):
         ("POST", r"/(\d+)/media_publish", "publish"),
         ("DELETE", r"/(\d+)", "delete"),
         ("GET", r"/(\d+)", "get_object"),
+        # Replying and moderating comments (conversations.respond.instagram).
+        ("POST", r"/(\d+)/replies", "comment_reply"),
+        ("GET", r"/(\d+)/replies", "comment_replies"),
+        ("POST", r"/(\d+)", "comment_update"),
     ]
 
     def reset_state(self):
@@ -40,6 +44,8 @@ class FakeInstagram(FakeGraph):
         self.containers = {}
         self.served = {}  # url -> bytes
         self.objects[IG_USER_ID] = {"username": "zorgutrecht"}
+        # Comments on the account's media: id -> fields (``add_comment``).
+        self.comments = {}
 
     def serve(self, url, data):
         """Make ``data`` fetchable at ``url`` (as if it were on a public server)."""
@@ -117,6 +123,11 @@ class FakeInstagram(FakeGraph):
         denied = self._auth(request)
         if denied:
             return denied
+        if media_id in self.comments:
+            # /docs/instagram-platform/comment-moderation: comments on the account's own media may be deleted.
+            with self.lock:
+                self.comments.pop(media_id)
+            return 200, {"success": True}
         if media_id not in self.posts:
             return 404, {"error": {"message": "Media does not exist", "type": "GraphMethodException", "code": 100}}
         if self.refuse_delete:
@@ -129,4 +140,82 @@ class FakeInstagram(FakeGraph):
         with self.lock:
             self.posts.pop(media_id)
             self.objects.pop(media_id, None)
+        return 200, {"success": True}
+
+    # -- comments: replies, hiding, deleting (/docs/instagram-platform/comment-moderation) ---------
+
+    def get_object(self, request, object_id):
+        if object_id in self.comments:
+            denied = self._auth(request)
+            return denied or (200, self.comment_view(object_id))
+        return super().get_object(request, object_id)
+
+    def add_comment(self, media_id, text, *, username="patient", from_id="9990001", parent_id=None):
+        comment_id = str(18000000000000000 + self.new_id())
+        comment = {
+            "id": comment_id,
+            "text": text,
+            "username": username,
+            "from": {"id": from_id, "username": username},
+            "timestamp": "2026-01-05T10:00:00+0000",
+            "media": {"id": media_id},
+            "parent_id": parent_id,
+            "hidden": False,
+        }
+        with self.lock:
+            self.comments[comment_id] = comment
+        return comment
+
+    def comment_view(self, comment_id):
+        return {k: v for k, v in self.comments[comment_id].items() if v is not None}
+
+    def replies_to(self, comment_id):
+        with self.lock:
+            return [c for c in self.comments.values() if c["parent_id"] == comment_id]
+
+    def comment_reply(self, request, comment_id):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        parent = self.comments.get(comment_id)
+        if parent is None:
+            return graph_error(
+                f"Unsupported post request. Object with ID '{comment_id}' does not exist", 100, subcode=33
+            )
+        if parent["parent_id"]:
+            # Replies are one level deep: a reply to a reply is refused.
+            return graph_error("(#100) Replies can only be made to top-level comments", 100)
+        message = request.form.get("message") or request.query.get("message") or ""
+        if not message.strip():
+            return graph_error("(#100) The parameter message is required", 100)
+        made = self.add_comment(
+            parent["media"]["id"], message, username="zorgutrecht", from_id=self.ig_user_id, parent_id=comment_id
+        )
+        return 200, {"id": made["id"]}
+
+    def comment_replies(self, request, comment_id):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        if comment_id not in self.comments:
+            return graph_error(f"Object with ID '{comment_id}' does not exist", 100, subcode=33)
+        return 200, {"data": [self.comment_view(c["id"]) for c in self.replies_to(comment_id)]}
+
+    def comment_update(self, request, comment_id):
+        """``POST /{ig-comment-id}`` with ``hide=true|false``."""
+        denied = self._auth(request)
+        if denied:
+            return denied
+        comment = self.comments.get(comment_id)
+        if comment is None:
+            return graph_error(
+                f"Unsupported post request. Object with ID '{comment_id}' does not exist", 100, subcode=33
+            )
+        hide = request.form.get("hide", request.query.get("hide"))
+        if hide is None:
+            return graph_error("(#100) The parameter hide is required", 100)
+        if comment["from"]["id"] == self.ig_user_id:
+            return graph_error("(#100) The account's own comments cannot be hidden", 100)
+        with self.lock:
+            comment["hidden"] = hide in ("true", "1")
         return 200, {"success": True}

@@ -38,6 +38,9 @@ class FakeLinkedIn(FakeNetwork):
         ("POST", r"/rest/images", "initialize_upload"),
         ("PUT", r"/upload/(\w+)", "upload"),
         ("GET", r"/rest/organizations/(\d+)", "organization"),
+        # Comments (conversations.respond.linkedin).
+        ("POST", r"/rest/socialActions/(.+)/comments", "create_comment"),
+        ("GET", r"/rest/socialActions/(.+)/comments", "list_comments"),
     ]
 
     def reset_state(self):
@@ -45,6 +48,8 @@ class FakeLinkedIn(FakeNetwork):
         self.organization_id = ORGANIZATION
         self.images = {}  # urn -> bytes (None until uploaded)
         self.upload_urls = {}  # upload id -> image urn
+        # Comments: comment urn -> {"actor", "object", "message", "parentComment"} (``add_comment``).
+        self.comments = {}
 
     def scripted_body(self, status):
         return {"status": status, "message": f"Scripted failure {status}"}
@@ -158,3 +163,51 @@ class FakeLinkedIn(FakeNetwork):
         if organization_id != self.organization_id:
             return 403, {"status": 403, "message": "Not enough permissions to access organization"}
         return 200, {"id": int(organization_id), "localizedName": "Zorg Utrecht", "vanityName": "zorg-utrecht"}
+
+    # -- comments (…/community-management/shares/comments-api) ------------------------------------
+    # A comment's URN is urn:li:comment:(<post's activity urn>,<id>); a nested reply names its
+    # parent in ``parentComment``. Hiding or deleting other members' comments: no such call.
+
+    def add_comment(self, post_urn, text, *, actor="urn:li:person:patient1", parent=None):
+        number = 6900000000000000000 + self.new_id()
+        urn = f"urn:li:comment:({post_urn},{number})"
+        comment = {"actor": actor, "object": post_urn, "message": {"text": text}, "id": str(number)}
+        if parent:
+            comment["parentComment"] = parent
+        with self.lock:
+            self.comments[urn] = comment
+        return urn
+
+    def replies_to(self, comment_urn):
+        with self.lock:
+            return {u: c for u, c in self.comments.items() if c.get("parentComment") == comment_urn}
+
+    def create_comment(self, request, encoded):
+        refused = self._check(request)
+        if refused:
+            return refused
+        target = unquote(encoded)
+        body = request.json or {}
+        problems = []
+        if body.get("actor") != f"urn:li:organization:{self.organization_id}":
+            problems.append("/actor: not an organization you administer")
+        if body.get("object") != target:
+            problems.append("/object: must be the post the comment is on")
+        if not isinstance((body.get("message") or {}).get("text"), str) or not body["message"]["text"].strip():
+            problems.append("/message/text: required")
+        parent = body.get("parentComment")
+        if parent is not None and (parent not in self.comments or self.comments[parent]["object"] != target):
+            problems.append("/parentComment: no such comment on this post")
+        if problems:
+            return 422, {"status": 422, "code": "UNPROCESSABLE_ENTITY", "message": "; ".join(problems)}
+        urn = self.add_comment(target, body["message"]["text"], actor=body["actor"], parent=parent)
+        return 201, {**self.comments[urn], "$URN": urn}, {"x-restli-id": urn}
+
+    def list_comments(self, request, encoded):
+        refused = self._check(request)
+        if refused:
+            return refused
+        target = unquote(encoded)
+        with self.lock:
+            found = [{**c, "$URN": u} for u, c in self.comments.items() if c["object"] == target]
+        return 200, {"elements": found, "paging": {"count": len(found), "start": 0, "total": len(found)}}

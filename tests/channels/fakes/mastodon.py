@@ -82,6 +82,12 @@ class FakeMastodon(FakeNetwork):
         ("POST", r"/api/v1/statuses", "status_post"),
         ("GET", r"/api/v1/statuses/(\w+)", "status_get"),
         ("DELETE", r"/api/v1/statuses/(\w+)", "status_delete"),
+        # Replying and moderating (conversations.respond.mastodon).
+        ("GET", r"/api/v1/statuses/(\w+)/context", "status_context"),
+        ("POST", r"/api/v1/statuses/(\w+)/mute", "status_mute"),
+        ("POST", r"/api/v1/accounts/(\w+)/block", "account_block"),
+        ("POST", r"/api/v1/accounts/(\w+)/mute", "account_mute"),
+        ("POST", r"/api/v1/reports/?", "report"),
     ]
 
     def reset_state(self):
@@ -90,6 +96,12 @@ class FakeMastodon(FakeNetwork):
         self.max_characters = 500
         self.media = {}
         self.keys = {}  # (account id, Idempotency-Key) -> status id
+        # Other people on the fediverse, seen by this instance: id -> account (``add_status``).
+        self.people = {}
+        self.muted_threads = set()  # status ids whose conversation the account muted
+        self.blocked = set()  # account ids
+        self.muted = {}  # account id -> {"notifications": bool}
+        self.reports = []
 
     def rate_limit_next(self, seconds, *, match=None):
         reset = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=seconds)
@@ -121,6 +133,8 @@ class FakeMastodon(FakeNetwork):
         return None
 
     def account(self, account_id="109"):
+        if account_id in self.people:
+            return dict(self.people[account_id])
         username = "zorg" if account_id == "109" else "andere"
         return {
             "id": account_id,
@@ -214,6 +228,10 @@ class FakeMastodon(FakeNetwork):
                 return 422, {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"}
             media_ids = request.form.get("media_ids[]") or []
             media_ids = [media_ids] if isinstance(media_ids, str) else media_ids
+            in_reply_to_id = request.form.get("in_reply_to_id") or None
+            if in_reply_to_id is not None and in_reply_to_id not in self.posts:
+                # PostStatusService: the status replied to must exist and be visible.
+                return 404, {"error": "Record not found"}
             status_id = str(110000 + self.new_id())
             status = {
                 "id": status_id,
@@ -226,6 +244,9 @@ class FakeMastodon(FakeNetwork):
                 "language": request.form.get("language"),
                 "media_attachments": [self.media[m] for m in media_ids],
                 "account": self.account(caller),
+                "in_reply_to_id": in_reply_to_id,
+                "in_reply_to_account_id": self.posts[in_reply_to_id]["account"]["id"] if in_reply_to_id else None,
+                "muted": False,
             }
             self.posts[status_id] = status
             if key:
@@ -250,3 +271,130 @@ class FakeMastodon(FakeNetwork):
                 return 404, {"error": "Record not found"}
             self.posts.pop(status_id)
         return 200, status
+
+    # -- conversations: other people's statuses, threads, muting, blocking, reporting --------------
+
+    def add_status(self, text, *, account_id="200", username="patient", in_reply_to_id=None, visibility="public"):
+        """A status someone else wrote (a reply under our post, a mention, a DM); returns it."""
+        with self.lock:
+            self.people.setdefault(
+                account_id,
+                {
+                    "id": account_id,
+                    "username": username,
+                    "acct": f"{username}@elders.example",
+                    "display_name": username.title(),
+                    "url": f"https://elders.example/@{username}",
+                    "created_at": "2024-01-01T00:00:00.000Z",
+                },
+            )
+            status_id = str(120000 + self.new_id())
+            status = {
+                "id": status_id,
+                "uri": f"https://elders.example/users/{username}/statuses/{status_id}",
+                "url": f"https://elders.example/@{username}/{status_id}",
+                "created_at": datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z"),
+                "content": render_content(text),
+                "text": text,
+                "visibility": visibility,
+                "language": "nl",
+                "media_attachments": [],
+                "account": self.account(account_id),
+                "in_reply_to_id": in_reply_to_id,
+                "in_reply_to_account_id": self.posts[in_reply_to_id]["account"]["id"] if in_reply_to_id else None,
+                "muted": False,
+            }
+            self.posts[status_id] = status
+        return status
+
+    def replies_to(self, status_id):
+        """The statuses stored in reply to ``status_id``, oldest first."""
+        with self.lock:
+            found = [s for s in self.posts.values() if s.get("in_reply_to_id") == status_id]
+        return sorted(found, key=lambda s: int(s["id"]))
+
+    def status_context(self, request, status_id):
+        """``GET /api/v1/statuses/:id/context``: ancestors (root first) and descendants (depth first)."""
+        with self.lock:
+            if status_id not in self.posts:
+                return 404, {"error": "Record not found"}
+            ancestors, current = [], self.posts[status_id]
+            while current.get("in_reply_to_id") in self.posts:
+                current = self.posts[current["in_reply_to_id"]]
+                ancestors.insert(0, shown(current))
+            descendants = []
+
+            def walk(parent_id):
+                for child in sorted(self.posts.values(), key=lambda s: int(s["id"])):
+                    if child.get("in_reply_to_id") == parent_id:
+                        descendants.append(shown(child))
+                        walk(child["id"])
+
+            walk(status_id)
+        return 200, {"ancestors": ancestors, "descendants": descendants}
+
+    def status_mute(self, request, status_id):
+        """``POST /api/v1/statuses/:id/mute``: no more notifications from this conversation."""
+        denied = self._auth(request)
+        if denied:
+            return denied
+        with self.lock:
+            status = self.posts.get(status_id)
+            if status is None:
+                return 404, {"error": "Record not found"}
+            self.muted_threads.add(status_id)
+            return 200, {**shown(status), "muted": True}
+
+    def _relationship(self, account_id):
+        return {
+            "id": account_id,
+            "following": False,
+            "blocking": account_id in self.blocked,
+            "muting": account_id in self.muted,
+            "muting_notifications": bool(self.muted.get(account_id, {}).get("notifications")),
+        }
+
+    def account_block(self, request, account_id):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        if account_id not in self.people:
+            return 404, {"error": "Record not found"}
+        with self.lock:
+            self.blocked.add(account_id)
+        return 200, self._relationship(account_id)
+
+    def account_mute(self, request, account_id):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        if account_id not in self.people:
+            return 404, {"error": "Record not found"}
+        with self.lock:
+            self.muted[account_id] = {"notifications": request.form.get("notifications", "true") in ("true", "1")}
+        return 200, self._relationship(account_id)
+
+    def report(self, request):
+        """``POST /api/v1/reports``: account_id, status_ids[], comment, category, forward."""
+        denied = self._auth(request)
+        if denied:
+            return denied
+        account_id = request.form.get("account_id")
+        if account_id not in self.people:
+            return 404, {"error": "Record not found"}
+        status_ids = request.form.get("status_ids[]") or []
+        status_ids = [status_ids] if isinstance(status_ids, str) else status_ids
+        if any(self.posts.get(s, {}).get("account", {}).get("id") != account_id for s in status_ids):
+            return 422, {"error": "Validation failed: Statuses are not from the reported account"}
+        report = {
+            "id": str(len(self.reports) + 1),
+            "action_taken": False,
+            "category": request.form.get("category", "other"),
+            "comment": request.form.get("comment", ""),
+            "forwarded": request.form.get("forward") in ("true", "1"),
+            "status_ids": status_ids,
+            "target_account": self.account(account_id),
+        }
+        with self.lock:
+            self.reports.append(report)
+        return 200, report

@@ -1,0 +1,1 @@
+"""The conversations admin views, one module per screen or group of buttons."""
