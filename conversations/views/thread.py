@@ -72,7 +72,7 @@ def consent_in_force(story, account):
         "consent": chosen,
         "covers_this_channel": chosen.covers(key),
         "naming": dict(Naming.choices).get(chosen.naming, chosen.naming),
-        "channels": [labels.get(channel, channel) for channel in chosen.active_channels()],
+        "channels": [labels.get(channel, channel) for channel in chosen.active_channels],
         "until": local_datetime(chosen.valid_until),
     }
 
