@@ -103,9 +103,9 @@ class AssignAction(ConversationAction):
         self.assignee = assignee
 
     def check_state(self):
-        if self.assignee is not None:
-            if not self.assignee.is_active or not can_read(self.assignee, self.instance.account):
-                raise ActionNotPossible(_("%(person)s cannot read this account.") % {"person": self.assignee})
+        assignee = self.assignee
+        if assignee is not None and (not assignee.is_active or not can_read(assignee, self.instance.account)):
+            raise ActionNotPossible(_("%(person)s cannot read this account.") % {"person": self.assignee})
         if (self.assignee.pk if self.assignee else None) == self.instance.assignee_id:
             raise ActionNotPossible(_("The conversation is already assigned so."))
 

@@ -35,7 +35,10 @@ def readers(accounts):
         Q(is_superuser=True)
         | Q(groups__in=groups)
         & (
-            Q(user_permissions__codename="view_conversation", user_permissions__content_type__app_label="conversations")
+            Q(
+                user_permissions__codename="view_conversation",
+                user_permissions__content_type__app_label="conversations",
+            )
             | Q(
                 groups__permissions__codename="view_conversation",
                 groups__permissions__content_type__app_label="conversations",

@@ -114,8 +114,10 @@ class AccountInboxPermissionPolicy(ModelPermissionPolicy):
     """Conversation leads (``change_accountinbox``) and channel administrators (who manage the accounts)."""
 
     def _channel_admin(self, user, actions):
-        return user.is_active and set(actions) <= {"view", "change"} and user.has_perm(
-            "vertel_channels.change_channelaccount"
+        return (
+            user.is_active
+            and set(actions) <= {"view", "change"}
+            and user.has_perm("vertel_channels.change_channelaccount")
         )
 
     def user_has_permission(self, user, action):
@@ -172,7 +174,11 @@ class AccountInboxViewSet(ModelViewSet):
     list_display = [
         "account",
         Column("enabled", label=_("Read")),
-        Column("groups", label=_("Groups with access"), accessor=lambda inbox: ", ".join(g.name for g in inbox.groups.all())),
+        Column(
+            "groups",
+            label=_("Groups with access"),
+            accessor=lambda inbox: ", ".join(g.name for g in inbox.groups.all()),
+        ),
     ]
     list_export = []
     index_view_class = AccountInboxIndexView
@@ -183,8 +189,8 @@ class AccountInboxViewSet(ModelViewSet):
     def get_common_view_kwargs(self, **kwargs):
         view_kwargs = super().get_common_view_kwargs(**kwargs)
         # Every account has exactly one: made with the account, gone with it.
-        view_kwargs["add_url_name"] = None
-        view_kwargs["delete_url_name"] = None
+        for name in ("add_url_name", "delete_url_name", "history_url_name", "usage_url_name"):
+            view_kwargs[name] = None
         return view_kwargs
 
     def get_urlpatterns(self):

@@ -42,7 +42,9 @@ def register_inbox_viewsets():
 def inbox_admin_urls():
     return [
         path("inbox/report/", ResponseTimeReport.as_view(), name="conversations_report"),
-        path("inbox/report/results/", ResponseTimeReport.as_view(results_only=True), name="conversations_report_results"),
+        path(
+            "inbox/report/results/", ResponseTimeReport.as_view(results_only=True), name="conversations_report_results"
+        ),
     ]
 
 

@@ -27,7 +27,9 @@ def two_accounts(make_account, lead):
     return ours, private
 
 
-def test_the_listing_shows_what_a_row_is_about(client_for, worker, account, make_conversation, make_message, in_english):
+def test_the_listing_shows_what_a_row_is_about(
+    client_for, worker, account, make_conversation, make_message, in_english
+):
     when = datetime.datetime(2026, 3, 2, 8, 30, tzinfo=datetime.UTC)  # 09:30 in Amsterdam
     conversation = make_conversation(
         account, last_message_at=when, labels=["medical_question"], language="nl", assignee=worker

@@ -10,7 +10,10 @@ pytestmark = pytest.mark.django_db
 
 
 def counts_by_account(user):
-    return {row["account__name"]: (row["new"], row["assigned"], row["waiting"], row["flagged"]) for row in inbox_panel(user).counts}
+    return {
+        row["account__name"]: (row["new"], row["assigned"], row["waiting"], row["flagged"])
+        for row in inbox_panel(user).counts
+    }
 
 
 def test_counts_per_account_and_unanswered_crises(worker, lead, make_account, make_conversation):

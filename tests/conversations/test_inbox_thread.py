@@ -140,7 +140,7 @@ def test_the_story_our_post_and_the_consent_in_force(
     assert reverse("wagtailadmin_pages:edit", args=[story.pk]) in html
     assert "Lees het verhaal van Anna" in html and "https://zorg.example/@zorg/1" in html
     assert "First name only" in html  # the naming signed
-    assert "Mastodon zorg" in html.split('data-consent', 1)[1]  # the channels chosen
+    assert "Mastodon zorg" in html.split("data-consent", 1)[1]  # the channels chosen
     assert "The consent does not cover this channel." not in html
 
 
@@ -233,7 +233,8 @@ def test_actions_are_post_only(client_for, worker, conversation, name):
 
 
 @pytest.mark.parametrize(
-    ("name", "data"), [("set_status", {"status": "closed"}), ("assign", {"assignee": "me"}), ("add_note", {"text": "x"})]
+    ("name", "data"),
+    [("set_status", {"status": "closed"}), ("assign", {"assignee": "me"}), ("add_note", {"text": "x"})],
 )
 def test_actions_need_the_csrf_token(worker, conversation, name, data):
     client = Client(enforce_csrf_checks=True)
@@ -244,7 +245,8 @@ def test_actions_need_the_csrf_token(worker, conversation, name, data):
 
 
 @pytest.mark.parametrize(
-    ("name", "data"), [("set_status", {"status": "closed"}), ("assign", {"assignee": "me"}), ("add_note", {"text": "x"})]
+    ("name", "data"),
+    [("set_status", {"status": "closed"}), ("assign", {"assignee": "me"}), ("add_note", {"text": "x"})],
 )
 def test_actions_on_an_account_the_user_cannot_read_are_404(client_for, other_team, conversation, name, data):
     url = reverse(f"conversations:{name}", args=[conversation.pk])
@@ -254,7 +256,8 @@ def test_actions_on_an_account_the_user_cannot_read_are_404(client_for, other_te
 
 
 @pytest.mark.parametrize(
-    ("name", "data"), [("set_status", {"status": "closed"}), ("assign", {"assignee": "me"}), ("add_note", {"text": "x"})]
+    ("name", "data"),
+    [("set_status", {"status": "closed"}), ("assign", {"assignee": "me"}), ("add_note", {"text": "x"})],
 )
 def test_actions_without_permission_are_refused(client_for, outsider, conversation, name, data):
     response = client_for(outsider).post(reverse(f"conversations:{name}", args=[conversation.pk]), data)

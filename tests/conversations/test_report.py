@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from conversations.report import percentile_90, response_rows
 from conversations.models import Conversation
+from conversations.report import percentile_90, response_rows
 from conversations.views.display import duration_in_words
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +18,7 @@ MONDAY = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)  # ISO week 20
 def answered(account, make_conversation):
     """Ten conversations answered after 1, 2, ..., 10 hours, and two not answered, in week 10."""
     for hours in range(1, 11):
-        make_conversation(
-            account, first_message_at=MONDAY, first_reply_at=MONDAY + datetime.timedelta(hours=hours)
-        )
+        make_conversation(account, first_message_at=MONDAY, first_reply_at=MONDAY + datetime.timedelta(hours=hours))
     for _ in range(2):
         make_conversation(account, first_message_at=MONDAY + datetime.timedelta(days=1))
     # The next week: one answered after 30 minutes.
@@ -41,7 +39,12 @@ def test_median_and_p90_on_known_data(answered):
     assert week10["median"] == "5 hours 30 minutes"
     assert week10["p90"] == "9 hours 6 minutes"
     week11 = next(row for row in rows if row["week"] == "2026-W11")
-    assert (week11["answered"], week11["median"], week11["p90"], week11["unanswered"]) == (1, "30 minutes", "30 minutes", 0)
+    assert (week11["answered"], week11["median"], week11["p90"], week11["unanswered"]) == (
+        1,
+        "30 minutes",
+        "30 minutes",
+        0,
+    )
     assert [row["week"] for row in rows] == ["2026-W11", "2026-W10"]
 
 
@@ -64,7 +67,9 @@ def test_durations_in_words(in_english):
     assert duration_in_words(3 * 86400 + 4 * 3600) == "3 days 4 hours"
 
 
-def test_the_report_page_is_a_table_of_readable_accounts(client_for, worker, answered, make_account, make_conversation, in_english):
+def test_the_report_page_is_a_table_of_readable_accounts(
+    client_for, worker, answered, make_account, make_conversation, in_english
+):
     private = make_account("Facebook directie", kind="facebook", groups=["Conversation leads"])
     make_conversation(private, first_message_at=MONDAY, first_reply_at=MONDAY + datetime.timedelta(hours=50))
     html = client_for(worker).get(reverse("conversations_report")).content.decode()
