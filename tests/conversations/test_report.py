@@ -30,7 +30,7 @@ def answered(account, make_conversation):
     return account
 
 
-def test_median_and_p90_on_known_data(answered):
+def test_median_and_p90_on_known_data(answered, in_english):
     rows = response_rows(Conversation.objects.all())
     week10 = next(row for row in rows if row["week"] == "2026-W10")
     assert week10["answered"] == 10 and week10["unanswered"] == 2
