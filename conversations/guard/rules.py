@@ -23,15 +23,20 @@ from . import reasons as R
 
 
 def _words(*items):
-    """A regex alternative of words or phrases (``*`` at the end of one allows any ending)."""
+    """A regex alternative of words or phrases.
+
+    ``*`` at the end of one allows any ending; at the start, any beginning, for the heads of Dutch
+    compounds ("*kanker" finds "borstkanker", "darmkanker").
+    """
     parts = []
     for item in items:
         for word in item.split("|"):
             word = word.strip()
             if not word:
                 continue
+            start = r"\w*" if word.startswith("*") else ""
             ending = r"\w*" if word.endswith("*") else ""
-            parts.append(re.escape(word.rstrip("*")).replace(r"\ ", r"\s+") + ending)
+            parts.append(start + re.escape(word.strip("*")).replace(r"\ ", r"\s+") + ending)
     return r"\b(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")\b"
 
 
@@ -59,7 +64,7 @@ PROCEDURE = _words(
     "anesthesia|physio|physiotherapy|treatment|treated|admitted|discharged|icu|intensive care|nicu",
     "the er|your er|a&e|emergency room|recovery|recovering|rehab|pacemaker|stent|infusion|blood test*",
     "bloodwork|tonsils out|hip done|new hip|new knee|second dose",
-    "operatie|geopereerd|ingreep|biopt|chemokuur|bestraling|dialyse|transplantatie|nieuwe heup|nieuwe knie",
+    "*operatie|geopereerd|ingreep|biopt|chemokuur|bestraling|dialyse|transplantatie|nieuwe heup|nieuwe knie",
     "hechting*|gips|keizersnede|darmonderzoek|coloscopie|narcose|verdoving|fysio|fysiotherapie|behandeling",
     "behandeld|behandelen|opgenomen|opname|ontslagen|ic|nicu|seh|spoedeisende hulp|eerste hulp|herstel",
     "herstellen|hersteltijd|revalidatie|crisisteam|crisis team|psychiatrist|psychiater|psychiatric ward",
@@ -72,7 +77,7 @@ CONDITION = _words(
     "eating disorder|anorexia|bulimia|autism|autistic|adhd|asthma|copd|long covid|arthritis|gout|fracture",
     "broken wrist|broken hip|broken arm|broken leg|concussion|addiction|sober|hiv|kidney failure|miscarriage",
     "thrombosis|clot|pneumonia|chickenpox|sprain|stage 3|stage 4|cancer free|his fall|her fall|the voices",
-    "suikerziekte|kanker|leukemie|lymfoom|dementie|beroerte|herseninfarct|hartinfarct|hartfalen",
+    "suikerziekte|*kanker|*kankers|*tumor|*infarct|*ontsteking|*stoornis|*ziekte|*fractuur|leukemie|lymfoom|dementie|beroerte|herseninfarct|hartinfarct|hartfalen",
     "hartafwijking|epilepsie|epileptische|psychose|psychotisch|schizofrenie|bipolair|depressie|depressief",
     "angststoornis|paniekaanval*|ptss|burn-out|eetstoornis|autisme|astma|reuma|artrose|jicht|breuk",
     "gebroken pols|gebroken heup|gebroken arm|gebroken been|hersenschudding|verslaving|verslaafd|nuchter",
@@ -108,12 +113,15 @@ RELATIVE = _words(
     "opa|tante|oom|kind|kindje|peuter|vriend|vriendin|buurman|buurvrouw|buurjongen|kleinzoon|kleindochter",
     "schoonvader|schoonmoeder|nicht|nichtje|neef|collega",
 )
-ADMISSION = _words(
-    "admitted|in the icu|in icu|on the ward|on ward|on your ward|in hospital|in your hospital|in the hospital",
-    "on the stroke unit|in the nicu|discharged|sent home|room",
-    "opgenomen|op de ic|ligt bij jullie|ligt nu bij jullie|ligt op|lag op|op afdeling|op kamer|kamer|stroke unit",
-    "naar huis|op de gang|ontslagen",
-) + r"|\bward \d+\b|\bafdeling \d+\b|\broom \d+\b"
+ADMISSION = (
+    _words(
+        "admitted|in the icu|in icu|on the ward|on ward|on your ward|in hospital|in your hospital|in the hospital",
+        "on the stroke unit|in the nicu|discharged|sent home|room",
+        "opgenomen|op de ic|ligt bij jullie|ligt nu bij jullie|ligt op|lag op|op afdeling|op kamer|kamer|stroke unit",
+        "naar huis|op de gang|ontslagen",
+    )
+    + r"|\bward \d+\b|\bafdeling \d+\b|\broom \d+\b"
+)
 QUESTION_START = re.compile(
     r"^(?:hi,?\s+|hello,?\s+|hoi,?\s+|hallo,?\s+|quick question:?\s+|korte vraag:?\s+)?"
     r"(?:can|could|should|is|are|do|does|did|will|would|how(?! (?:lovely|great|nice|cool|sweet|amazing|cute))|"
@@ -667,7 +675,9 @@ def hits(normalized):
         found.append(Hit("health_disclosure", "relative_admission", R.NAMES_RELATIVE_ADMISSION, False))
     if has["medication"] and has["self"] and _near(normalized, SELF, MEDICATION, window=4):
         found.append(Hit("health_disclosure", "own_medication", R.NAMES_OWN_MEDICATION, False))
-    if has["symptom"] and (has["self"] or has["relative"]):
+    # "mezelf pijn doen" is self-harm (a crisis reason already), not a symptom.
+    self_harm = any(hit.rule == "self_harm" for hit in found)
+    if has["symptom"] and (has["self"] or has["relative"]) and not self_harm:
         own, relative = person_near(SYMPTOM)
         if own or relative:
             found.append(Hit("health_disclosure", "symptoms", R.NAMES_SYMPTOMS, False))
