@@ -1,7 +1,8 @@
 """Measuring a classifier on labelled rows: per-label precision, recall and F1, unsafe recall, false flags.
 
 Used by ``manage.py guard_benchmark`` and by the test that holds the guard to its targets on the
-test split. ``keyword_baseline`` is the plain keyword-list classifier the guard is compared with.
+test split. ``keyword_baseline`` is the plain keyword-list classifier the guard is compared with;
+``rules_only`` is the guard's rules without its model.
 """
 
 import re
@@ -143,6 +144,14 @@ BASELINE_KEYWORDS = {
         "onacceptabel",
     ),
 }
+
+
+def rules_only(text, lang=""):
+    """The guard's rules without the model: what the model adds is the difference."""
+    from .rules import hits
+
+    found = {hit.label for hit in hits(normalize(text))}
+    return [label for label in LABELS if label in found]
 
 
 def keyword_baseline(text, lang=""):

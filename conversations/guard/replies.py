@@ -80,8 +80,8 @@ def _warnings(normalized, conversation):
     health_here = _health_words(normalized)
     if conversation is not None and health_here:
         theirs = set()
-        for message in conversation.messages.filter(direction="in").only("text"):
-            theirs |= _health_words(normalize(message.text))
+        for text in conversation.messages.filter(direction="in").values_list("text", flat=True):
+            theirs |= _health_words(normalize(text))
         if health_here & theirs:
             warnings.append(R.REPLY_REPEATS_DETAIL)
     if addressed and _CONFIRMS.search(normalized):
@@ -93,16 +93,20 @@ def _warnings(normalized, conversation):
     return warnings
 
 
-def naming_in_force(page):
-    """The most careful naming of ``page`` (a specific patient story) and its active consents."""
+def naming_in_force(page, consents=None):
+    """The most careful naming of ``page`` (a specific patient story) and its active consents.
+
+    With consents but none active (all withdrawn, expired or erased) the storyteller may not be
+    named at all: ``"anonymous"``. ``consents`` are the story's (``consent.policy.consents_of``).
+    """
     from consent.policy import consents_of, is_active
 
-    namings = [getattr(page, "naming", "") or "anonymous"]
-    consents = consents_of(page)
+    if consents is None:
+        consents = consents_of(page)
     active = [consent for consent in consents if is_active(consent)]
     if consents and not active:
         return "anonymous"
-    namings += [consent.naming for consent in active if consent.naming]
+    namings = [getattr(page, "naming", "") or "anonymous"] + [consent.naming for consent in active]
     known = [naming for naming in namings if naming in NAMING_ORDER]
     return max(known, key=NAMING_ORDER.index) if known else "anonymous"
 
@@ -146,12 +150,13 @@ def _blocks(normalized, conversation):
     person = getattr(page, "storyteller", None)
     if person is None:
         return []
-    naming = naming_in_force(page)
-    if naming == "full_name":
-        return []
     from consent.policy import consents_of, is_active
 
-    withdrawn = bool(consents_of(page)) and not any(is_active(c) for c in consents_of(page))
+    consents = consents_of(page)
+    naming = naming_in_force(page, consents)
+    if naming == "full_name":
+        return []
+    withdrawn = bool(consents) and not any(is_active(consent) for consent in consents)
     found = []
     checks = [(person.full_name, _NAMES_FULL)]
     surname = _surname(person)

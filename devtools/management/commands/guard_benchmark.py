@@ -6,7 +6,8 @@ Prints, for the guard and beside it for a plain keyword-list classifier
 (``conversations.guard.evaluation.keyword_baseline``): per-label precision, recall and F1, the
 recall on messages unsafe to answer in public (any of medical question, health details, crisis)
 and the share of harmless messages flagged. Then the training time and the classification speed
-(messages per second, the test split classified repeatedly). The guard is the one production uses:
+(messages per second, the test split classified repeatedly). A line gives the guard's rules
+without its model, so what the model adds is visible too. The guard is the one production uses:
 trained on the train split, thresholds chosen by cross-validation on it.
 """
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         train = dataset.load(split="train")
         ours = evaluation.measure(test, lambda text, lang: guard.classify(text, lang).labels)
         baseline = evaluation.measure(test, evaluation.keyword_baseline)
+        rules_alone = evaluation.measure(test, evaluation.rules_only)
 
         langs = {lang: sum(row["lang"] == lang for row in test) for lang in ("nl", "en")}
         self.stdout.write(
@@ -48,6 +50,10 @@ class Command(BaseCommand):
         self.stdout.write(f"{'unsafe recall':18} {ours.unsafe_recall:>22.3f}   {baseline.unsafe_recall:>22.3f}")
         self.stdout.write(f"{'crisis recall':18} {ours.crisis_recall:>22.3f}   {baseline.crisis_recall:>22.3f}")
         self.stdout.write(f"{'false flags':18} {ours.false_flag_rate:>22.3f}   {baseline.false_flag_rate:>22.3f}")
+        self.stdout.write(
+            f"The guard's rules without its model: unsafe recall {rules_alone.unsafe_recall:.3f}, "
+            f"crisis recall {rules_alone.crisis_recall:.3f}, false flags {rules_alone.false_flag_rate:.3f}."
+        )
         targets = evaluation.TARGETS
         self.stdout.write(
             f"Targets: crisis recall >= {targets['crisis_recall']}, unsafe recall >= {targets['unsafe_recall']}, "
