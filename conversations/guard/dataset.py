@@ -6,7 +6,7 @@ comments and direct messages in Dutch and English, with the hard cases the guard
 
 ``split`` is fixed: about 28% of every stratum (language and main label) is held out as ``test``
 and is never used for training or for choosing thresholds. New rows may be appended without a
-split; ``python -m conversations.guard.dataset`` then gives them one, in a fixed order (the
+split; ``write(assign_splits(load()))`` then gives them one, in a fixed order (the
 SHA-256 of their id), keeping every stratum near the share, without moving existing rows.
 """
 
@@ -64,7 +64,3 @@ def write(rows, path=DATA_FILE):
     with open(path, "w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-if __name__ == "__main__":  # pragma: no cover - a maintenance step, run by hand
-    write(assign_splits(load()))
