@@ -204,10 +204,11 @@ def _classify(item):
     """The guard's labels, reasons and language for an item's text (ours are not classified here)."""
     if item.ours or not (item.text or "").strip():
         return [], [], (item.language or "")[:10]
-    from ..guard import classify
+    from ..guard import classify, reasons
 
     verdict = classify(item.text, language=item.language or "")
-    return list(verdict.labels), list(verdict.reasons), (verdict.language or item.language or "")[:10]
+    # Reasons are stored in English (the catalogue's ids) and translated when shown (reasons.shown).
+    return list(verdict.labels), reasons.stored(verdict.reasons), (verdict.language or item.language or "")[:10]
 
 
 def _refresh(conversation):
