@@ -19,6 +19,7 @@ from wagtail.admin.ui.tables import BaseColumn, Column, Table
 from wagtail.admin.views.generic import IndexView
 
 from ..filters import ConversationFilterSet
+from ..guard.reasons import shown as shown_reasons
 from ..models import Conversation, Label, Message
 from .display import label_names, language_name, local_datetime, network_name, person_name
 
@@ -55,7 +56,7 @@ def reasons_by_conversation(conversation_ids):
     rows = Message.objects.filter(conversation_id__in=conversation_ids, direction=Message.Direction.IN)
     for conversation_id, reasons in rows.exclude(labels=[]).values_list("conversation_id", "reasons"):
         bucket = found.setdefault(conversation_id, [])
-        for reason in reasons or ():
+        for reason in shown_reasons(reasons or ()):
             if reason not in bucket:
                 bucket.append(reason)
     return found

@@ -24,13 +24,14 @@ from consent.naming import Naming
 from consent.policy import consents_of, is_active
 
 from ..actions import AddNoteAction, AssignAction, SetStatusAction, assignable_people
+from ..guard import reasons
 from ..models import UNSAFE_LABELS, Conversation, InboxSettings, Label, Message, SavedReply
 from .display import label_names, language_name, local_datetime, network_name, person_name
+from .replies import moderation_options_with_urls
 
 # Labels whose messages get the safe path (a crisis has its own banner with the crisis lines).
 SAFE_PATH_LABELS = frozenset({Label.MEDICAL_QUESTION, Label.HEALTH_DISCLOSURE})
 # Networks where we can hide someone else's public comment (see docs/inbox.md).
-CAN_HIDE = frozenset({"facebook", "instagram", "bluesky"})
 
 
 def thread_queryset(user):
@@ -99,9 +100,16 @@ class ThreadView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
         ]
 
     def messages_in_order(self):
-        rows = list(self.conversation.messages.select_related("sent_by").order_by("created_at", "pk"))
+        conversation = self.conversation
+        rows = list(conversation.messages.select_related("sent_by").order_by("created_at", "pk"))
         by_external_id = {message.external_id: message for message in rows}
+        here = self.request.get_full_path()
         for message in rows:
+            # The thread's own rows: no query per message for its account or conversation.
+            message.account = conversation.account
+            message.conversation = conversation
+            message.reasons_shown = reasons.shown(message.reasons or ())
+            message.moderation = moderation_options_with_urls(message, here)
             message.parent = by_external_id.get(message.parent_external_id) if message.parent_external_id else None
             message.local_time = local_datetime(message.created_at)
             message.flag_names = label_names(message.labels)
@@ -137,7 +145,11 @@ class ThreadView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
                 "saved_replies": saved_replies,
                 "unsafe": unsafe,
                 "safe_path": any(message.safe_path for message in incoming),
-                "can_hide": conversation.account.kind in CAN_HIDE,
+                # Whether the network lets us hide the latest message (the moderation options say so).
+                "can_hide": any(
+                    option["action"] == "hide" and option["available"]
+                    for option in (latest.moderation if latest else ())
+                ),
                 "crisis_lines": settings.crisis_lines(language).splitlines() if conversation.crisis else [],
                 "network": network_name(conversation.account.kind),
                 "language_name": language_name(conversation.language),

@@ -86,7 +86,7 @@ def test_health_questions_get_the_safe_path_and_only_neutral_saved_replies(
     assert "neutral saved reply" in html and "Never repeat health details in public" in html
     assert [reply.title for reply in response.context["saved_replies"]] == ["Neutraal"]
     assert response.context["message"].external_id == "q2"  # the latest incoming message
-    assert 'id="reply-heading"' in html  # the reply box's include
+    assert f'id="reply-box-heading-{conversation.pk}"' in html  # the reply box's include
 
 
 def test_facebook_threads_say_hide_the_comment(client_for, worker, make_account, make_conversation, make_message):
@@ -283,3 +283,20 @@ def test_the_actions_are_in_wagtails_registry():
     from wagtail.actions import action_registry
 
     assert set(action_registry.get_actions_for_model(Conversation)) >= {"set_status", "assign", "add_note"}
+
+
+def test_each_message_shows_what_its_network_allows(
+    client_for, worker, make_account, make_conversation, make_message, in_english
+):
+    facebook = make_account("Facebook zorg", kind="facebook")
+    on_facebook = make_message(make_conversation(facebook), external_id="123_456")
+    page = client_for(worker).get(thread(on_facebook.conversation)).content.decode()
+    assert reverse("conversations_replies:moderate", args=[on_facebook.pk, "hide"]) in page
+    assert "Hide on the network" in page
+
+    mastodon = make_account("Mastodon zorg 2", kind="mastodon")
+    on_mastodon = make_message(make_conversation(mastodon))
+    page = client_for(worker).get(thread(on_mastodon.conversation)).content.decode()
+    assert reverse("conversations_replies:moderate", args=[on_mastodon.pk, "hide"]) not in page
+    assert "Mastodon does not let an account hide or delete other people&#x27;s replies" in page
+    assert reverse("conversations_replies:moderate", args=[on_mastodon.pk, "mute_thread"]) in page

@@ -96,7 +96,7 @@ def test_the_export_holds_everything_stored_of_the_person(account):
     assert data["retention_days"] == privacy.retention_days()
 
 
-def test_the_officers_screen_finds_exports_and_erases_by_post(client, officer, account, caplog):
+def test_the_officers_screen_finds_exports_and_erases_by_post(client, officer, account, caplog, in_english):
     now = timezone.now()
     store(account, [incoming("1", now, author_handle="ann@zorg.social", text=SECRET_TEXT)])
     client.force_login(officer)
@@ -123,7 +123,7 @@ def test_the_officers_screen_finds_exports_and_erases_by_post(client, officer, a
     assert "ann@zorg.social" not in caplog.text and SECRET_TEXT not in caplog.text
 
 
-def test_only_consent_officers_open_the_screen(client, django_user_model, account):
+def test_only_consent_officers_open_the_screen(client, django_user_model, account, in_english):
     staff = django_user_model.objects.create_user("staff", "s@example.org", "pw")
     staff.groups.add(Group.objects.get(name="Conversations"))
     client.force_login(staff)

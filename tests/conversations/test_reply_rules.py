@@ -118,8 +118,13 @@ def test_under_an_unsafe_flag_only_a_neutral_saved_reply_goes_in_public(
 
 def test_under_an_unsafe_flag_a_private_answer_may_say_more(nets, mastodon_message, writer, lead):
     message = mastodon_message(labels=["medical_question"], author_handle="patient@elders.example")
-    reply = submit_reply(message.conversation, message, "Bel ons gerust over uw medicijnen.", writer, private=True)
+    text = "Bel ons gerust over uw medicijnen."
+    with pytest.raises(ReplyNeedsConfirmation):
+        submit_reply(message.conversation, message, text, writer, private=True)
+    # Privately it may say more, once the writer confirmed the guard's warning.
+    reply = submit_reply(message.conversation, message, text, writer, private=True, confirm_warnings=True)
     assert reply.visibility == "direct" and reply.state == State.AWAITING_APPROVAL
+    assert reply.warnings
     approve_reply(reply, lead)
     assert run_reply(reply.pk) == State.SENT
     [made] = nets.mastodon.replies_to(message.external_id)
