@@ -3,6 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# `make test`: the tests without a browser on TEST_WORKERS processes side by side (pytest-xdist, one
+# database each), then the browser tests in one process (BROWSER_TESTS=0 leaves them out).
+TEST_WORKERS ?= 2
+BROWSER_TESTS ?= 1
 
 .PHONY: run test install install-test lint serve worker messages clean
 
@@ -31,7 +35,10 @@ test: install-test
 	$(PY) -m ruff format --check .
 	$(PY) $(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run --settings=website.settings.test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not browser" $(PYTEST_ARGS)
+ifneq ($(BROWSER_TESTS),0)
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+endif
 
 lint: install-test
 	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) $(VENV)/bin/lint-imports --no-cache
