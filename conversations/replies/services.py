@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from .. import guard
 from ..access import can_read
+from ..guard import reasons
 from ..models import UNSAFE_LABELS, ActivityEntry, Message, Reply
 
 State = Reply.State
@@ -80,12 +81,9 @@ def may_approve(user, reply):
 
 
 def guard_check(text, conversation):
-    """The guard's (blocks, warnings) for our text; nothing when the guard has no outgoing check yet."""
-    check = getattr(guard, "check_reply", None)
-    if check is None:
-        return [], []
-    result = check(text, conversation=conversation)
-    return [str(b) for b in (result.blocks or ())], [str(w) for w in (result.warnings or ())]
+    """The guard's (blocks, warnings) for our text, as lazy texts (shown translated, stored in English)."""
+    result = guard.check_reply(text, conversation=conversation)
+    return list(result.blocks or ()), list(result.warnings or ())
 
 
 def responder_of(conversation):
@@ -149,7 +147,7 @@ def check_reply_text(conversation, in_reply_to, text, *, saved_reply=None, priva
             )
     blocks, warnings = guard_check(text, conversation)
     if blocks:
-        raise ReplyBlocked(blocks)
+        raise ReplyBlocked([str(block) for block in blocks])
     return text, warnings, Message.Visibility.DIRECT if is_private else Message.Visibility.PUBLIC
 
 
@@ -163,7 +161,7 @@ def submit_reply(
         conversation, in_reply_to, text, saved_reply=saved_reply, private=private
     )
     if warnings and not confirm_warnings:
-        raise ReplyNeedsConfirmation(warnings)
+        raise ReplyNeedsConfirmation([str(warning) for warning in warnings])
     state = State.AWAITING_APPROVAL if conversation.flagged else State.APPROVED
     with transaction.atomic():
         reply = Reply.objects.create(
@@ -173,7 +171,8 @@ def submit_reply(
             saved_reply=saved_reply,
             state=state,
             visibility=visibility,
-            warnings=warnings,
+            # In English, translated where shown (``{% translate warning %}``), as the guard's reasons are.
+            warnings=reasons.stored(warnings),
             created_by=user,
         )
         ActivityEntry.objects.create(

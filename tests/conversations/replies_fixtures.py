@@ -209,27 +209,15 @@ def guard_says(monkeypatch):
             calls.append((text, conversation.pk))
             return SimpleNamespace(blocks=list(blocks), warnings=list(warnings))
 
-        monkeypatch.setattr(guard, "check_reply", check_reply, raising=False)
+        monkeypatch.setattr(guard, "check_reply", check_reply)
         return calls
 
     return _set
 
 
 @pytest.fixture
-def reply_urls(settings):
-    """The reply and moderation admin URLs, also before ``conversations.wagtail_hooks`` imports their hooks
-    module (the lead adds that line at merge): registering the hook late means rebuilding Wagtail's admin URLs."""
-    import importlib
-    import sys
+def reply_urls():
+    """``reverse``, for the reply and moderation admin URLs (namespace ``conversations_replies``)."""
+    from django.urls import reverse
 
-    from django.urls import NoReverseMatch, clear_url_caches, reverse
-
-    import conversations.wagtail_hooks_replies  # noqa: F401  (registers the hook)
-
-    try:
-        reverse("conversations_replies:approvals")
-    except NoReverseMatch:
-        importlib.reload(sys.modules["wagtail.admin.urls"])
-        importlib.reload(importlib.import_module(settings.ROOT_URLCONF))
-        clear_url_caches()
     return reverse

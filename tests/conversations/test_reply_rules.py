@@ -88,14 +88,6 @@ def test_warnings_must_be_confirmed_and_are_kept_on_the_reply(mastodon_message, 
     assert reply.warnings == ["mentions an appointment"]
 
 
-def test_without_an_outgoing_check_in_the_guard_replies_still_go(mastodon_message, writer, monkeypatch):
-    from conversations import guard
-
-    monkeypatch.delattr(guard, "check_reply", raising=False)
-    message = mastodon_message()
-    assert submit_reply(message.conversation, message, "Dank u", writer).state == State.APPROVED
-
-
 # -- health flags: neutral saved replies only, unless private -----------------------------------------
 
 
