@@ -43,6 +43,12 @@ def link_param(response, rel, name):
     return None
 
 
+def quoted_id(status):
+    """The id of the status ``status`` quotes (Mastodon 4.5+), or None."""
+    quote = status.get("quote")
+    return ((quote or {}).get("quoted_status") or {}).get("id") if isinstance(quote, dict) else None
+
+
 class MastodonReader:
     network = "mastodon"
 
@@ -79,7 +85,7 @@ class MastodonReader:
         account = status.get("account") or {}
         status_id = str(status.get("id") or "")
         parent = str(status.get("in_reply_to_id") or "")
-        quoted = ((status.get("quote") or {}).get("quoted_status") or {}).get("id")
+        quoted = quoted_id(status)
         root, our_post = threader.place(status_id, parent, root_hint=str(quoted or ""))
         if kind is None:
             if status.get("visibility") == "direct":
@@ -140,7 +146,7 @@ class MastodonReader:
             )
             statuses = [n["status"] for n in reversed(notifications) if isinstance(n.get("status"), dict)]
             threader = base.Threader(self.account)
-            threader.learn(s.get("in_reply_to_id") for s in statuses)
+            threader.learn([s.get("in_reply_to_id") for s in statuses] + [quoted_id(s) for s in statuses])
             items = []
             for notification in reversed(notifications):
                 status = notification.get("status")
