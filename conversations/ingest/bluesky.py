@@ -35,6 +35,13 @@ CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
 REASONS = ("reply", "mention", "quote")
 
 
+def quoted_uri(record):
+    """The uri of the post a record quotes (``app.bsky.embed.record``, or ``recordWithMedia``), or None."""
+    embed = record.get("embed") if isinstance(record.get("embed"), dict) else {}
+    inner = embed.get("record") if isinstance(embed.get("record"), dict) else {}
+    return inner.get("uri") or ((inner.get("record") or {}) if isinstance(inner.get("record"), dict) else {}).get("uri")
+
+
 class BlueskyReader:
     network = "bluesky"
 
@@ -100,8 +107,7 @@ class BlueskyReader:
         parent = (reply.get("parent") or {}).get("uri") or ""
         thread_root = reply.get("root") or {}
         uri = str(post.get("uri") or "")
-        embed = record.get("embed") or {}
-        quoted = (embed.get("record") or {}).get("uri") or ((embed.get("record") or {}).get("record") or {}).get("uri")
+        quoted = quoted_uri(record)
         root, our_post = threader.place(uri, parent, root_hint=thread_root.get("uri") or quoted or "")
         if kind is None:
             if quoted and threader.is_ours(quoted):
@@ -163,6 +169,7 @@ class BlueskyReader:
         threader = base.Threader(self.account)
         threader.learn(((p.get("record") or {}).get("reply") or {}).get("parent", {}).get("uri") for p in posts)
         threader.learn(((p.get("record") or {}).get("reply") or {}).get("root", {}).get("uri") for p in posts)
+        threader.learn(quoted_uri(p.get("record") or {}) for p in posts)
         seen, items = set(), []
         for post in posts:
             if post.get("uri") in seen:

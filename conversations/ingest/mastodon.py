@@ -155,6 +155,7 @@ class MastodonReader:
                 kind = Conversation.Kind.QUOTE if notification.get("type") == "quote" else None
                 items.append(self.incoming(status, threader, kind=kind))
             if not notifications:
+                store(self.account, [], stream=stream, cursor=cursor)  # read, nothing new
                 break
             result = store(self.account, items, stream=stream, cursor=newest or cursor)
             stored += result.count
@@ -187,6 +188,7 @@ class MastodonReader:
             response = self.get("/api/v1/conversations", params)
             conversations = response.json() or []
             if not conversations:
+                store(self.account, [], stream=stream, cursor=cursor)
                 break
             newest = link_param(response, "prev", "min_id") or cursor
             items = []

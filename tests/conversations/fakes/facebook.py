@@ -19,7 +19,7 @@ VERIFY_TOKEN = "facebook-loopback-verify-token"  # noqa: S105  (test value)
 
 
 class FakeFacebook(GraphReading, PostingFacebook):
-    routes = [("GET", r"/([\d_]+)/comments", "comments"), *PostingFacebook.routes]
+    routes = [("GET", r"/([\d_]+)/comments", "list_comments"), *PostingFacebook.routes]
     business_id = "104729382917465"
 
     def reset_state(self):
@@ -52,7 +52,7 @@ class FakeFacebook(GraphReading, PostingFacebook):
     def comment(self, comment_id):
         return next(c for c in self.comments if c["id"] == comment_id)
 
-    def comments(self, request, object_id):
+    def list_comments(self, request, object_id):
         denied = self._auth(request)
         if denied:
             return denied

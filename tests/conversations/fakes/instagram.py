@@ -20,7 +20,7 @@ from .graph import GraphReading, encode, graph_time
 
 class FakeInstagram(GraphReading, PostingInstagram):
     routes = [
-        ("GET", r"/(\d+)/comments", "comments"),
+        ("GET", r"/(\d+)/comments", "list_comments"),
         ("GET", r"/(\d+)/replies", "replies"),
         *PostingInstagram.routes,
     ]
@@ -65,7 +65,7 @@ class FakeInstagram(GraphReading, PostingInstagram):
         found = re.search(r"replies\{(.*)\}", fields or "")
         return found.group(1) if found else None
 
-    def comments(self, request, media_id):
+    def list_comments(self, request, media_id):
         denied = self._auth(request)
         if denied:
             return denied

@@ -29,7 +29,7 @@ def ms(moment):
 class FakeLinkedIn(PostingLinkedIn):
     routes = [
         ("GET", r"/rest/organizationalEntityNotifications", "notifications"),
-        ("GET", r"/rest/socialActions/(.+)/comments", "comments"),
+        ("GET", r"/rest/socialActions/(.+)/comments", "list_comments"),
         *PostingLinkedIn.routes,
     ]
 
@@ -38,14 +38,16 @@ class FakeLinkedIn(PostingLinkedIn):
         self.comments = []
         self.notes = []
         self.client_secret = CLIENT_SECRET
-        self.clock = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2)
+        self.clock = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
 
     @property
     def org_urn(self):
         return f"urn:li:organization:{self.organization_id}"
 
     def tick(self):
-        self.clock += datetime.timedelta(seconds=30)
+        # Seeded items are a little apart and never in the future of the real clock's "now".
+        a_moment_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+        self.clock = max(self.clock + datetime.timedelta(milliseconds=1), a_moment_ago)
         return self.clock
 
     def _note(self, action, activity, actor, source, decorated, when):
@@ -144,7 +146,7 @@ class FakeLinkedIn(PostingLinkedIn):
         body = self._paging(request, rows)
         return (200, body) if body else (400, {"status": 400, "message": "Invalid paging"})
 
-    def comments(self, request, encoded):
+    def list_comments(self, request, encoded):
         refused = self._check(request)
         if refused:
             return refused
