@@ -39,7 +39,9 @@ class FacebookAdapter(GraphMixin, Adapter):
             _("App secret"),
             secret=True,
             required=False,
-            help_text=_("Of the Meta app whose webhooks bring comments to the inbox; checks each delivery's signature."),
+            help_text=_(
+                "Of the Meta app whose webhooks bring comments to the inbox; checks each delivery's signature."
+            ),
         ),
         Field(
             "webhook_verify_token",

@@ -39,7 +39,9 @@ def quoted_uri(record):
     """The uri of the post a record quotes (``app.bsky.embed.record``, or ``recordWithMedia``), or None."""
     embed = record.get("embed") if isinstance(record.get("embed"), dict) else {}
     inner = embed.get("record") if isinstance(embed.get("record"), dict) else {}
-    return inner.get("uri") or ((inner.get("record") or {}) if isinstance(inner.get("record"), dict) else {}).get("uri")
+    return inner.get("uri") or ((inner.get("record") or {}) if isinstance(inner.get("record"), dict) else {}).get(
+        "uri"
+    )
 
 
 class BlueskyReader:

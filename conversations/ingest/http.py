@@ -10,6 +10,7 @@ messages), with each network's rate-limit answers turned into :class:`~.base.Rat
 - LinkedIn: 429 (daily quotas, reset at midnight UTC; ``Retry-After`` when given).
 """
 
+import contextlib
 import datetime
 import json
 
@@ -89,10 +90,8 @@ def graph_usage(response):
                     highest = max(highest, float(entry.get(key) or 0))
                 except (TypeError, ValueError):
                     continue
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 regain = max(regain, float(entry.get("estimated_time_to_regain_access") or 0))
-            except (TypeError, ValueError):
-                pass
     if highest > GRAPH_USAGE_LIMIT or regain > 0:
         return later(60 * (regain or GRAPH_BACKOFF_MINUTES))
     return None

@@ -123,7 +123,8 @@ class InstagramReader(GraphReader):
         replies, after = [], (cursors or {}).get("after")
         for _page in range(MAX_PAGES):
             data = self.get(
-                f"{comment_id}/replies", {"fields": INSTAGRAM_COMMENT, "limit": 50, **({"after": after} if after else {})}
+                f"{comment_id}/replies",
+                {"fields": INSTAGRAM_COMMENT, "limit": 50, **({"after": after} if after else {})},
             )
             replies += data.get("data") or []
             paging = data.get("paging") or {}
@@ -134,7 +135,8 @@ class InstagramReader(GraphReader):
 
     def mentioned_comment(self, comment_id):
         """A comment that mentions us (the ``mentions`` webhook names only its id)."""
-        field = f"mentioned_comment.comment_id({comment_id}){{id,text,timestamp,username,from{{id,username}},media{{id,permalink}}}}"
+        fields = "{id,text,timestamp,username,from{id,username},media{id,permalink}}"
+        field = f"mentioned_comment.comment_id({comment_id}){fields}"
         data = self.get(self.adapter.ig_user_id, {"fields": field})
         return data.get("mentioned_comment") or {}
 

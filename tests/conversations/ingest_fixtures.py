@@ -74,7 +74,11 @@ def account_settings(kind, fake):
     if kind == "facebook":
         return (
             {"page_id": fake.page_id, "graph_url": fake.url},
-            {"page_access_token": fake.token, "app_secret": fake.app_secret, "webhook_verify_token": fake.verify_token},
+            {
+                "page_access_token": fake.token,
+                "app_secret": fake.app_secret,
+                "webhook_verify_token": fake.verify_token,
+            },
         )
     if kind == "instagram":
         return (
@@ -106,7 +110,10 @@ def publish(nets):
         counter["n"] += 1
         if account.kind == "instagram":
             media_id = str(17950000000000000 + nets.instagram.new_id())
-            nets.instagram.posts[media_id] = {"caption": text, "permalink": f"https://www.instagram.com/p/C{media_id[-8:]}/"}
+            nets.instagram.posts[media_id] = {
+                "caption": text,
+                "permalink": f"https://www.instagram.com/p/C{media_id[-8:]}/",
+            }
             remote_id, remote_url = media_id, nets.instagram.posts[media_id]["permalink"]
         else:
             result = account.adapter().publish(Post(text=text, link=f"https://zorg.example/verhaal/{counter['n']}/"))

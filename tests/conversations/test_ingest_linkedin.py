@@ -54,14 +54,18 @@ def test_the_time_range_never_starts_before_60_days_and_overlaps_the_cursor(nets
 def test_nested_comments_are_read_from_our_posts(nets, account, publish):
     dispatch = publish(account)
     top = nets.linkedin.add_comment(dispatch.remote_id, "Vraag", notify=False)
-    nested = nets.linkedin.add_comment(dispatch.remote_id, "Antwoord", parent=top, actor="urn:li:person:bert", notify=False)
+    nested = nets.linkedin.add_comment(
+        dispatch.remote_id, "Antwoord", parent=top, actor="urn:li:person:bert", notify=False
+    )
     runner.read_account(account)
     assert Message.objects.get(external_id=nested).conversation == Message.objects.get(external_id=top).conversation
     assert Message.objects.get(external_id=nested).parent_external_id == top
 
 
 def test_a_429_pauses_the_page(nets, account):
-    nets.linkedin.fail_next(429, match="organizationalEntityNotifications", body={"status": 429, "message": "Throttled"})
+    nets.linkedin.fail_next(
+        429, match="organizationalEntityNotifications", body={"status": 429, "message": "Throttled"}
+    )
     runner.read_account(account)
     row = IngestCursor.objects.get(account=account, stream="notifications")
     assert row.not_before > timezone.now()

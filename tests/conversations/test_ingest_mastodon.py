@@ -26,7 +26,9 @@ def read(account):
 def test_a_reply_to_our_post_becomes_a_conversation_about_that_post(nets, account, publish, make_org_story):
     story = make_org_story(title="Open dag")
     dispatch = publish(account, page=story)
-    reply = nets.mastodon.add_status("Wanneer is de open dag? https://zorg.example/a/very/long/path/that/is/cut", in_reply_to=dispatch.remote_id)
+    reply = nets.mastodon.add_status(
+        "Wanneer is de open dag? https://zorg.example/a/very/long/path/that/is/cut", in_reply_to=dispatch.remote_id
+    )
     outcome = read(account)
     assert not outcome.errors
     message = Message.objects.get(account=account, external_id=reply)
@@ -110,7 +112,9 @@ def test_the_first_read_takes_the_newest_page_only(nets, account):
 
 def test_direct_messages_are_read_as_private_conversations(nets, account):
     first = nets.mastodon.add_dm("Ik heb een vraag over mijn afspraak")
-    ours = nets.mastodon.add_own_status("@bert Stuur ons een bericht via het portaal", in_reply_to=first, visibility="direct")
+    ours = nets.mastodon.add_own_status(
+        "@bert Stuur ons een bericht via het portaal", in_reply_to=first, visibility="direct"
+    )
     again = nets.mastodon.add_dm("Dank u", in_reply_to=ours)
     nets.mastodon.notes.clear()  # read through /api/v1/conversations alone
     read(account)
@@ -134,7 +138,8 @@ def test_a_quote_of_our_post(nets, account, publish):
 
 def test_html_becomes_plain_text():
     content = (
-        '<p>Hallo <span class="h-card"><a href="https://x.example/@zorg" class="u-url mention">@<span>zorg</span></a></span>'
+        '<p>Hallo <span class="h-card"><a href="https://x.example/@zorg" class="u-url mention">'
+        "@<span>zorg</span></a></span>"
         " &amp; team,</p><p>zie "
         '<a href="https://zorg.example/lange/weg/naar/een/pagina/die/te/lang/is" rel="nofollow">'
         '<span class="invisible">https://</span><span class="ellipsis">zorg.example/lange/weg/naar/een/</span>'
@@ -178,6 +183,8 @@ def test_a_revoked_token_is_recorded_without_message_text(nets, account):
     nets.mastodon.revoke()
     outcome = read(account)
     assert outcome.errors
-    errors = list(IngestCursor.objects.filter(account=account).exclude(last_error="").values_list("last_error", flat=True))
+    errors = list(
+        IngestCursor.objects.filter(account=account).exclude(last_error="").values_list("last_error", flat=True)
+    )
     assert errors and all("ziekte" not in e and nets.mastodon.token not in e for e in errors)
     assert any("401" in e for e in errors)

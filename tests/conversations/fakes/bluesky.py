@@ -92,7 +92,11 @@ class FakeBluesky(PostingBluesky):
                 parent_reply = (parent["record"].get("reply") or {}) if parent else {}
                 root = parent_reply.get("root") or {"uri": parent["uri"], "cid": parent["cid"]}
                 record["reply"] = {"root": root, "parent": {"uri": parent["uri"], "cid": parent["cid"]}}
-                reason = "reply" if parent["author"]["did"] == self.did or root["uri"].startswith(f"at://{self.did}/") else reason
+                reason = (
+                    "reply"
+                    if parent["author"]["did"] == self.did or root["uri"].startswith(f"at://{self.did}/")
+                    else reason
+                )
             if quote_of:
                 quoted = self.view(quote_of)
                 record["embed"] = {

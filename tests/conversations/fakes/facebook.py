@@ -59,7 +59,9 @@ class FakeFacebook(GraphReading, PostingFacebook):
         with self.lock:
             if object_id not in self.posts and not any(c["id"] == object_id for c in self.comments):
                 return (*self._missing(object_id), self.usage_headers())
-            rows = [c for c in self.comments if c["post_id"] == object_id or (c.get("parent") or {}).get("id") == object_id]
+            rows = [
+                c for c in self.comments if c["post_id"] == object_id or (c.get("parent") or {}).get("id") == object_id
+            ]
         if request.query.get("filter", "toplevel") == "toplevel":
             rows = [c for c in rows if "parent" not in c]
         if request.query.get("order") == "reverse_chronological":
@@ -98,5 +100,7 @@ class FakeFacebook(GraphReading, PostingFacebook):
             value.pop("message")
         return {
             "object": "page",
-            "entry": [{"id": self.page_id, "time": comment["unix_time"], "changes": [{"field": "feed", "value": value}]}],
+            "entry": [
+                {"id": self.page_id, "time": comment["unix_time"], "changes": [{"field": "feed", "value": value}]}
+            ],
         }

@@ -115,7 +115,10 @@ class FakeInstagram(GraphReading, PostingInstagram):
                 return 400, {"error": {"message": "Invalid comment id", "type": "OAuthException", "code": 100}}
             row = self._view(comment, found.group(2))
             if "media" in row:
-                row["media"] = {"id": comment["media"]["id"], "permalink": f"https://www.instagram.com/p/X{comment['media']['id'][-6:]}/"}
+                row["media"] = {
+                    "id": comment["media"]["id"],
+                    "permalink": f"https://www.instagram.com/p/X{comment['media']['id'][-6:]}/",
+                }
             return 200, {"mentioned_comment": row, "id": object_id}
         return super().get_object(request, object_id)
 
@@ -132,7 +135,11 @@ class FakeInstagram(GraphReading, PostingInstagram):
         return {
             "object": "instagram",
             "entry": [
-                {"id": self.ig_user_id, "time": comment["unix_time"], "changes": [{"field": "comments", "value": value}]}
+                {
+                    "id": self.ig_user_id,
+                    "time": comment["unix_time"],
+                    "changes": [{"field": "comments", "value": value}],
+                }
             ],
         }
 
