@@ -18,7 +18,7 @@ SHARES = {"mastodon": 0.3, "bluesky": 0.3, "facebook": 0.15, "instagram": 0.1, "
 NOTIFICATIONS_PER_ACCOUNT = 1500
 REPLIES_PER_POST = 300
 # Texts without health words, so the guard's placeholder flags nothing and every item is plain work.
-WORDS = "Mooi verhaal, dank voor het delen met ons allemaal vandaag".split()
+WORDS = ["Mooi", "verhaal,", "dank", "voor", "het", "delen", "met", "ons", "allemaal", "vandaag"]
 
 
 @dataclass
@@ -64,7 +64,11 @@ def _bluesky(fake, count):
         fake.posts[rkey] = {
             "uri": uri,
             "cid": f"bafybench{number}",
-            "value": {"$type": "app.bsky.feed.post", "text": f"Ons verhaal {number}", "createdAt": "2026-12-01T08:00:00.000Z"},
+            "value": {
+                "$type": "app.bsky.feed.post",
+                "text": f"Ons verhaal {number}",
+                "createdAt": "2026-12-01T08:00:00.000Z",
+            },
         }
         ours.append(uri)
     for number in range(notifications):
@@ -90,7 +94,10 @@ def _instagram(fake, count):
     _notifications, _replies, posts = split(count)
     ours = [str(17950000000000000 + n) for n in range(posts)]
     for media_id in ours:
-        fake.posts[media_id] = {"caption": "Ons verhaal", "permalink": f"https://www.instagram.com/p/C{media_id[-8:]}/"}
+        fake.posts[media_id] = {
+            "caption": "Ons verhaal",
+            "permalink": f"https://www.instagram.com/p/C{media_id[-8:]}/",
+        }
     for number in range(count):
         fake.add_comment(ours[number % posts], text(number), author=(str(7000 + number % 50), f"lezer{number % 50}"))
     config = {"ig_user_id": fake.ig_user_id, "graph_url": fake.url}
