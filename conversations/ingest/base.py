@@ -14,6 +14,7 @@ import datetime
 import html
 import logging
 import re
+import traceback
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -88,6 +89,12 @@ def error_summary(error):
     return f"{name} (HTTP {status})" if status else name
 
 
+def where(error):
+    """``file:line`` where ``error`` was raised."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+
+
 def record_error(account, stream, error, now):
     defaults = {"last_error": error_summary(error)[:500]}
     retry_after = getattr(error, "retry_after", None)
@@ -121,7 +128,10 @@ def read_stream(account, stream, function, *, now=None):
         record_error(account, stream, error, now)
         outcome.error = error_summary(error)
     except Exception as error:  # noqa: BLE001 - one stream's surprise must not stop the others
-        logger.exception("Reading stream %s of account %s failed.", stream, account.pk)
+        # Where it failed, never the exception's text or a traceback: either may quote a message.
+        logger.warning(
+            "Reading stream %s of account %s failed: %s at %s.", stream, account.pk, error_summary(error), where(error)
+        )
         record_error(account, stream, error, now)
         outcome.error = error_summary(error)
     else:

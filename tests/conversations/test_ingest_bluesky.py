@@ -70,7 +70,8 @@ def test_chat_is_skipped_with_a_note_unless_allowed(nets, account, make_account)
     nets.bluesky.add_chat("Mag ik iets vragen?")
     read(account)
     note = IngestCursor.objects.get(account=account, stream="chat")
-    assert "Read direct messages" in note.last_error
+    # Written in the site's language (Dutch), naming the setting as the account form does.
+    assert "'Privéberichten lezen'" in note.last_error
     assert not nets.bluesky.requests_to("GET", "chat.bsky")
     assert not Message.objects.exists()
 

@@ -133,3 +133,17 @@ def test_a_page_of_80_costs_a_bounded_number_of_queries(nets, account, publish):
     with CaptureQueriesContext(connection) as again:
         runner.read_account(account)
     assert len(again) <= 80 * 2 + 40, len(again)
+
+
+def test_a_failure_is_logged_without_what_people_wrote(nets, account, monkeypatch, caplog):
+    nets.mastodon.add_status("Ik heb sinds gisteren hevige pijn")
+
+    def leaks(*args, **kwargs):
+        raise ValueError("Ik heb sinds gisteren hevige pijn")
+
+    monkeypatch.setattr(store, "_store_one", leaks)
+    with caplog.at_level("DEBUG"):
+        runner.read_account(account)
+    assert "pijn" not in caplog.text
+    assert "ValueError" in caplog.text
+    assert "pijn" not in IngestCursor.objects.get(account=account, stream="notifications").last_error

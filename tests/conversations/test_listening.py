@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from conversations.ingest import runner
 from conversations.models import Conversation, IngestCursor, Message, SavedSearch
@@ -72,9 +73,12 @@ def test_bluesky_search_is_signed_in_and_stops_at_a_stored_hit(nets, make_accoun
 def test_a_saved_search_on_a_network_without_public_search_is_refused(nets, make_account):
     facebook = make_account("facebook")
     saved = SavedSearch(name="Naam", account=facebook, query="zorg utrecht")
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         saved.full_clean()
-    assert "no public search" in str(refused.value.message_dict["account"])
+    assert "Facebook has no public search" in str(refused.value.message_dict["account"])
+    with translation.override("nl"), pytest.raises(ValidationError) as refused:
+        saved.full_clean()
+    assert "geen openbare zoekfunctie" in str(refused.value.message_dict["account"])
     bad_tag = SavedSearch(
         name="Tag", account=make_account("mastodon"), kind=SavedSearch.Kind.HASHTAG, query="twee woorden"
     )
