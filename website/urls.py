@@ -17,6 +17,7 @@ urlpatterns = [
     path("brand.css", views.brand_css, name="brand_css"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("channels.urls")),
+    path("hooks/conversations/", include("conversations.urls")),
 ]
 
 if settings.ANYMAIL.get("WEBHOOK_SECRET"):

@@ -121,6 +121,12 @@ class BlueskyAdapter(Adapter):
             required=False,
             help_text=_("'images' (default: the image with its alt text) or 'card' (a link card with the image)."),
         ),
+        Field(
+            "read_direct_messages",
+            _("Read direct messages"),
+            required=False,
+            help_text=_("'yes' to read the account's chats into the inbox; the app password needs DM access."),
+        ),
     )
     credential_fields = (
         Field(

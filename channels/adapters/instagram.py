@@ -52,6 +52,22 @@ class InstagramAdapter(GraphMixin, Adapter):
             secret=True,
             help_text=_("With instagram_basic and instagram_content_publish."),
         ),
+        Field(
+            "app_secret",
+            _("App secret"),
+            secret=True,
+            required=False,
+            help_text=_(
+                "Of the Meta app whose webhooks bring comments to the inbox; checks each delivery's signature."
+            ),
+        ),
+        Field(
+            "webhook_verify_token",
+            _("Webhook verify token"),
+            secret=True,
+            required=False,
+            help_text=_("Any long random text; enter the same in the Meta app's webhook settings."),
+        ),
     )
     # Deleting through the API is not always allowed: removal may fall to a person.
     can_delete = False

@@ -131,6 +131,13 @@ class LinkedInAdapter(Adapter):
             required=False,
             help_text=_("When the token stops working (tokens last 60 days), e.g. 2026-03-31."),
         ),
+        Field(
+            "client_secret",
+            _("Client secret"),
+            secret=True,
+            required=False,
+            help_text=_("Of the LinkedIn app; checks the signature of its webhook deliveries to the inbox."),
+        ),
     )
     can_reconcile = False
     idempotency_note = _("None: after an unknown outcome a person checks the page before anything is re-sent.")

@@ -1,7 +1,11 @@
 """Listening: saved searches for the organisation's name, handles and hashtags on public search."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# The networks with a public search the inbox can read (``conversations.ingest.listening``).
+SEARCHABLE_NETWORKS = ("mastodon", "bluesky")
 
 
 class SavedSearch(models.Model):
@@ -34,3 +38,20 @@ class SavedSearch(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        account = self.account if self.account_id else None
+        if account is not None and account.kind not in SEARCHABLE_NETWORKS:
+            raise ValidationError(
+                {
+                    "account": _(
+                        "%(network)s has no public search Vertel can read: listen with a Mastodon or Bluesky account."
+                    )
+                    % {"network": account.get_kind_display()}
+                }
+            )
+        if self.kind == self.Kind.HASHTAG and not self.query.strip().lstrip("#").strip():
+            raise ValidationError({"query": _("Enter a hashtag.")})
+        if self.kind == self.Kind.HASHTAG and any(c.isspace() for c in self.query.strip()):
+            raise ValidationError({"query": _("A hashtag is one word, without spaces.")})

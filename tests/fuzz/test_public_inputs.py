@@ -304,6 +304,18 @@ def routes(site):
         "newsletter:archive": (nothing, form_fields),
         "newsletter:archive_detail": (st.fixed_dictionaries({"pk": real_or_random(site["issue"].pk)}), form_fields),
         "newsletter:bounce_webhook": (nothing, form_fields),
+        "conversations_hooks:meta_webhook": (
+            nothing,
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "hub.mode": st.one_of(st.just("subscribe"), junk),
+                    "hub.verify_token": junk,
+                    "hub.challenge": junk,
+                },
+            ),
+        ),
+        "conversations_hooks:linkedin_webhook": (nothing, st.fixed_dictionaries({}, optional={"challengeCode": junk})),
         "stories:feed_rss": (nothing, form_fields),
         "stories:feed_atom": (nothing, form_fields),
         "stories:feed_json": (nothing, form_fields),
@@ -466,3 +478,104 @@ def test_newsletter_forms_never_fail(public_site, theme):
     subscriber.refresh_from_db()
     assert subscriber.language in ("nl", "en")
     assert subscriber.status in (Subscriber.Status.CONFIRMED, Subscriber.Status.UNSUBSCRIBED)
+
+
+WEBHOOK_KEYS = [
+    "object",
+    "entry",
+    "id",
+    "time",
+    "changes",
+    "field",
+    "value",
+    "item",
+    "verb",
+    "comment_id",
+    "post_id",
+    "parent_id",
+    "from",
+    "message",
+    "media",
+    "text",
+    "notifications",
+    "organizationalEntity",
+    "action",
+    "generatedActivity",
+    "decoratedGeneratedActivity",
+    "comment",
+    "notificationId",
+    "lastModifiedAt",
+]
+
+# A JSON value of any shape, for the signed bodies of the conversation webhooks.
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), junk),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.one_of(junk, st.sampled_from(WEBHOOK_KEYS)), children, max_size=5),
+    ),
+    max_leaves=20,
+)
+
+
+def test_the_conversation_webhooks_never_fail_whatever_is_signed(public_site):
+    """Correctly signed bodies of any shape (Meta's and LinkedIn's), and junk signatures: never a 500."""
+    import hashlib
+    import hmac
+    import json
+
+    from tests.factories import ChannelAccountFactory
+
+    ChannelAccountFactory(kind="facebook", config={"page_id": "1"}, credentials={"app_secret": "meta-secret"})
+    ChannelAccountFactory(kind="linkedin", config={"organization_id": "2"}, credentials={"client_secret": "li-secret"})
+    meta, linkedin = reverse("conversations_hooks:meta_webhook"), reverse("conversations_hooks:linkedin_webhook")
+    shaped = st.fixed_dictionaries(
+        {
+            "object": st.one_of(st.sampled_from(["page", "instagram"]), junk),
+            "entry": st.lists(
+                st.fixed_dictionaries(
+                    {"id": st.sampled_from(["1", 1, "x"]), "changes": st.lists(json_values, max_size=3)}
+                ),
+                max_size=3,
+            ),
+            "notifications": st.lists(
+                st.fixed_dictionaries(
+                    {"organizationalEntity": st.just("urn:li:organization:2")},
+                    optional={
+                        "action": st.sampled_from(["COMMENT", "COMMENT_DELETE", "SHARE_MENTION"]),
+                        "generatedActivity": json_values,
+                        "decoratedGeneratedActivity": json_values,
+                        "notificationId": json_values,
+                        "lastModifiedAt": json_values,
+                        "sourcePost": json_values,
+                    },
+                ),
+                max_size=3,
+            ),
+        }
+    )
+
+    @FUZZ
+    @given(
+        payload=st.one_of(json_values, shaped),
+        raw=st.one_of(st.none(), st.binary(max_size=300)),
+        signature=st.one_of(st.none(), junk),
+    )
+    def check(payload, raw, signature):
+        fresh_limits()
+        body = raw if raw is not None else json.dumps(payload).encode()
+        for path, header, secret, prefix in (
+            (meta, "HTTP_X_HUB_SIGNATURE_256", "meta-secret", "sha256="),
+            (linkedin, "HTTP_X_LI_SIGNATURE", "li-secret", ""),
+        ):
+            signed = prefix + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            response = visitor().generic(
+                "POST",
+                path,
+                body,
+                content_type="application/json",
+                **{header: signature if signature is not None else signed},
+            )
+            assert_no_server_error(response, f"{path} with {body[:200]!r}")
+
+    check()

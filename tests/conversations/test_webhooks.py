@@ -1,0 +1,211 @@
+"""The public webhook endpoints: Meta's and LinkedIn's handshakes, signatures, idempotent storing."""
+
+import hashlib
+import hmac
+import json
+import logging
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from conversations.models import Conversation, Message
+
+from .fakes.webhooks import send_linkedin, send_meta
+from .ingest_fixtures import *  # noqa: F403 - the reading fixtures
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def visitor():
+    return Client(enforce_csrf_checks=True, raise_request_exception=False)
+
+
+@pytest.fixture
+def facebook(make_account):
+    return make_account("facebook")
+
+
+@pytest.fixture
+def instagram(make_account):
+    return make_account("instagram")
+
+
+@pytest.fixture
+def linkedin(make_account):
+    return make_account("linkedin")
+
+
+# -- Meta ---------------------------------------------------------------------------------------
+
+
+def test_the_meta_handshake_echoes_the_challenge_for_a_known_verify_token(visitor, facebook, nets):
+    path = reverse("conversations_hooks:meta_webhook")
+    query = {"hub.mode": "subscribe", "hub.verify_token": nets.facebook.verify_token, "hub.challenge": "1158201444"}
+    response = visitor.get(path, query)
+    assert response.status_code == 200
+    assert response.content == b"1158201444"
+    assert visitor.get(path, {**query, "hub.verify_token": "guessed"}).status_code == 403
+    assert visitor.get(path, {**query, "hub.mode": "unsubscribe"}).status_code == 400
+    assert visitor.get(path, {"hub.mode": "subscribe", "hub.challenge": "1"}).status_code == 403
+
+
+def test_a_signed_facebook_comment_is_stored_at_once_and_only_once(visitor, facebook, nets, publish, caplog):
+    dispatch = publish(facebook)
+    comment = nets.facebook.add_comment(dispatch.remote_id, "Mijn moeder lag op deze afdeling")
+    payload = nets.facebook.feed_delivery(comment)
+    with caplog.at_level(logging.DEBUG):
+        response = send_meta(visitor, payload, nets.facebook.app_secret)
+    assert response.status_code == 200
+    message = Message.objects.get(external_id=comment)
+    assert message.conversation.dispatch == dispatch
+    assert message.text == "Mijn moeder lag op deze afdeling"
+    assert "moeder" not in caplog.text  # invariant 8: no body in the logs
+    assert send_meta(visitor, payload, nets.facebook.app_secret).status_code == 200  # Meta retries
+    assert Message.objects.count() == 1
+    # The poll that follows finds it stored.
+    from conversations.ingest import runner
+
+    runner.read_account(facebook)
+    assert Message.objects.count() == 1
+
+
+def test_an_edit_and_a_removal_reach_the_stored_comment(visitor, facebook, nets, publish):
+    dispatch = publish(facebook)
+    comment = nets.facebook.add_comment(dispatch.remote_id, "Eerste versie")
+    send_meta(visitor, nets.facebook.feed_delivery(comment), nets.facebook.app_secret)
+    nets.facebook.comment(comment)["message"] = "Tweede versie"
+    send_meta(visitor, nets.facebook.feed_delivery(comment, verb="edited"), nets.facebook.app_secret)
+    assert Message.objects.get(external_id=comment).text == "Tweede versie"
+    send_meta(visitor, nets.facebook.feed_delivery(comment, verb="remove"), nets.facebook.app_secret)
+    message = Message.objects.get(external_id=comment)
+    assert message.deleted and message.text == ""
+
+
+def test_a_bad_or_missing_signature_is_refused_and_nothing_is_stored(visitor, facebook, nets, publish):
+    dispatch = publish(facebook)
+    payload = nets.facebook.feed_delivery(nets.facebook.add_comment(dispatch.remote_id, "Hallo"))
+    assert send_meta(visitor, payload, "the-wrong-secret").status_code == 403
+    assert send_meta(visitor, payload, "", signature="").status_code == 403
+    assert send_meta(visitor, payload, "", signature="sha256=" + "0" * 64).status_code == 403
+    assert send_meta(visitor, payload, "", signature="sha256=ünïcode").status_code == 403
+    body = json.dumps(payload).encode()
+    tampered = body.replace(b"Hallo", b"Hallo!")
+    signature = "sha256=" + hmac.new(nets.facebook.app_secret.encode(), body, hashlib.sha256).hexdigest()
+    assert send_meta(visitor, tampered, "", signature=signature).status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_malformed_signed_deliveries_get_a_4xx(visitor, facebook, nets):
+    secret = nets.facebook.app_secret
+    assert send_meta(visitor, b"not json", secret).status_code == 400
+    assert send_meta(visitor, b"[1, 2]", secret).status_code == 400
+    assert send_meta(visitor, {"object": "page", "entry": "x"}, secret).status_code == 400
+    odd = {
+        "object": "page",
+        "entry": [
+            {
+                "id": nets.facebook.page_id,
+                "changes": [
+                    {
+                        "field": "feed",
+                        "value": {"item": "comment", "comment_id": "1_2", "from": "someone", "verb": "add"},
+                    }
+                ],
+            }
+        ],
+    }
+    assert send_meta(visitor, odd, secret).status_code == 400
+    assert send_meta(visitor, {"object": "user", "entry": []}, secret).status_code == 200
+    assert not Message.objects.exists()
+
+
+def test_a_delivery_for_another_page_is_not_stored(visitor, facebook, nets, publish):
+    dispatch = publish(facebook)
+    payload = nets.facebook.feed_delivery(nets.facebook.add_comment(dispatch.remote_id, "Hallo"))
+    payload["entry"][0]["id"] = "999"
+    assert send_meta(visitor, payload, nets.facebook.app_secret).status_code == 200
+    assert not Message.objects.exists()
+
+
+def test_instagram_comments_and_mentions(visitor, instagram, nets, publish, django_capture_on_commit_callbacks):
+    dispatch = publish(instagram)
+    top = nets.instagram.add_comment(dispatch.remote_id, "Prachtig")
+    reply = nets.instagram.add_comment(dispatch.remote_id, "Ja!", parent=top, author=("7002", "bert"))
+    for comment in (top, reply):
+        assert (
+            send_meta(visitor, nets.instagram.comments_delivery(comment), nets.instagram.app_secret).status_code == 200
+        )
+    assert Message.objects.get(external_id=reply).conversation == Message.objects.get(external_id=top).conversation
+    assert Message.objects.get(external_id=top).conversation.dispatch == dispatch
+    mention = nets.instagram.add_comment("17999999999999999", "Kijk @zorgutrecht", author=("7003", "carla"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send_meta(visitor, nets.instagram.mention_delivery(mention), nets.instagram.app_secret)
+    assert response.status_code == 200
+    message = Message.objects.get(external_id=mention)  # fetched by the background task
+    assert message.conversation.kind == Conversation.Kind.MENTION
+    assert message.text == "Kijk @zorgutrecht"
+    assert message.author_handle == "carla"
+
+
+def test_the_meta_endpoint_needs_no_csrf_token_but_only_takes_get_and_post(visitor):
+    path = reverse("conversations_hooks:meta_webhook")
+    assert visitor.put(path).status_code == 405
+    assert visitor.post(path, b"{}", content_type="application/json").status_code == 403  # unsigned, not CSRF
+
+
+# -- LinkedIn -----------------------------------------------------------------------------------
+
+
+def test_the_linkedin_challenge_is_answered_with_the_hmac_of_the_code(visitor, linkedin, nets):
+    response = visitor.get(reverse("conversations_hooks:linkedin_webhook"), {"challengeCode": "890e4665-4dfe"})
+    assert response.status_code == 200
+    expected = hmac.new(nets.linkedin.client_secret.encode(), b"890e4665-4dfe", hashlib.sha256).hexdigest()
+    assert response.json() == {"challengeCode": "890e4665-4dfe", "challengeResponse": expected}
+    assert visitor.get(reverse("conversations_hooks:linkedin_webhook")).status_code == 400
+
+
+def test_linkedin_notifications_are_verified_and_deduplicated(visitor, linkedin, nets, publish):
+    dispatch = publish(linkedin)
+    comment = nets.linkedin.add_comment(dispatch.remote_id, "Sterk verhaal")
+    payload = nets.linkedin.webhook_delivery()
+    assert send_linkedin(visitor, payload, "wrong").status_code == 403
+    assert send_linkedin(visitor, payload, nets.linkedin.client_secret).status_code == 200
+    assert send_linkedin(visitor, payload, nets.linkedin.client_secret).status_code == 200
+    message = Message.objects.get(external_id=comment)
+    assert message.conversation.dispatch == dispatch
+    assert Message.objects.count() == 1
+    note = nets.linkedin.delete_comment(comment)
+    body = json.dumps(nets.linkedin.webhook_delivery([note])).encode()
+    signature = "hmacsha256=" + hmac.new(nets.linkedin.client_secret.encode(), body, hashlib.sha256).hexdigest()
+    assert send_linkedin(visitor, body, "", signature=signature).status_code == 200
+    message.refresh_from_db()
+    assert message.deleted
+
+
+def test_malformed_linkedin_deliveries_get_a_4xx(visitor, linkedin, nets):
+    secret = nets.linkedin.client_secret
+    assert send_linkedin(visitor, b"{", secret).status_code == 400
+    assert send_linkedin(visitor, {"notifications": {}}, secret).status_code == 400
+    odd = {
+        "notifications": [
+            {
+                "organizationalEntity": nets.linkedin.org_urn,
+                "action": "COMMENT",
+                "generatedActivity": "urn:li:comment:1",
+                "decoratedGeneratedActivity": "x",
+            }
+        ]
+    }
+    assert send_linkedin(visitor, odd, secret).status_code == 400
+    assert not Message.objects.exists()
+
+
+def test_webhooks_are_rate_limited_per_address(visitor, settings, monkeypatch):
+    from conversations import webhooks
+
+    monkeypatch.setattr(webhooks, "RATE_LIMIT", 3)
+    path = reverse("conversations_hooks:meta_webhook")
+    codes = [visitor.get(path, {"hub.mode": "subscribe"}).status_code for _ in range(5)]
+    assert codes[:3] == [403, 403, 403] and codes[3:] == [429, 429]
