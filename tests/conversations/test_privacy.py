@@ -140,3 +140,14 @@ def test_the_person_is_never_in_the_address(client, officer):
     client.force_login(officer)
     response = client.get(reverse("conversations_person"))
     assert b'method="post"' in response.content
+
+
+def test_the_schedule_runs_retention_polling_and_the_reply_sweep(account, settings):
+    from core.schedule import periodic_jobs
+
+    jobs = dict(periodic_jobs())
+    assert {"conversations-retention", "conversations-poll", "conversations-replies"} <= set(jobs)
+    settings.VERTEL = {**settings.VERTEL, "CONVERSATIONS_RETENTION_DAYS": 30}
+    store(account, [incoming("old", timezone.now() - datetime.timedelta(days=40))])
+    assert jobs["conversations-retention"]() == 1
+    assert not Message.objects.exists()
