@@ -4,7 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 # `make test`: the tests without a browser on TEST_WORKERS processes side by side (pytest-xdist, one
-# database each), then the browser tests in one process (BROWSER_TESTS=0 leaves them out).
+# database each), then the browser tests in one process (BROWSER_TESTS=0 leaves them out). xdist's
+# default scheduling hands each process its tests in collection order, so pytest-django's rule (the
+# tests that flush the database run last) holds in each; `--dist loadfile` would break it.
 TEST_WORKERS ?= 2
 BROWSER_TESTS ?= 1
 
@@ -35,7 +37,7 @@ test: install-test
 	$(PY) -m ruff format --check .
 	$(PY) $(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run --settings=website.settings.test
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
 ifneq ($(BROWSER_TESTS),0)
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 endif

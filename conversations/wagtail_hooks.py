@@ -63,6 +63,13 @@ class ReadersMenuItem(MenuItem):
         return visible_accounts(request.user).exists()
 
 
+class ApproversMenuItem(ReadersMenuItem):
+    """Shown to users who may approve replies and read at least one account."""
+
+    def is_shown(self, request):
+        return request.user.has_perm("conversations.approve_reply") and super().is_shown(request)
+
+
 class PermissionMenuItem(MenuItem):
     def __init__(self, *args, policy, actions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,6 +84,9 @@ def inbox_menu_items():
     # Built once, when the menu is first drawn: lazy labels follow each reader's language.
     return [
         ReadersMenuItem(_("Conversations"), reverse("conversations:index"), icon_name="comment", order=100),
+        ApproversMenuItem(
+            _("Replies to approve"), reverse("conversations_replies:approvals"), icon_name="tick", order=150
+        ),
         ReadersMenuItem(_("Response times"), reverse("conversations_report"), icon_name="time", order=200),
         PermissionMenuItem(
             _("Saved replies"),

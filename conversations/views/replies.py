@@ -407,9 +407,16 @@ class ModerationListView(ModerateView):
 def moderation_options_with_urls(message, next_url=""):
     """``moderation_options`` with the address of each action's confirmation page (for templates)."""
     options = []
+    previous = ""
     for found in moderation.moderation_options(message):
         url = ""
         if found.available and found.action != "manual":
             url = reverse("conversations_replies:moderate", args=[message.pk, found.action])
-        options.append({**found.__dict__, "url": url})
+        option = {**found.__dict__, "url": url}
+        # One reason for two refusals (Mastodon's hide and delete) is said once.
+        if option["explanation"] and str(option["explanation"]) == previous:
+            option["explanation"] = ""
+        else:
+            previous = str(option["explanation"] or "")
+        options.append(option)
     return options

@@ -25,7 +25,7 @@ from consent.policy import consents_of, is_active
 
 from ..actions import AddNoteAction, AssignAction, SetStatusAction, assignable_people
 from ..guard import reasons
-from ..models import UNSAFE_LABELS, Conversation, InboxSettings, Label, Message, SavedReply
+from ..models import UNSAFE_LABELS, Conversation, InboxSettings, Label, Message, Reply, SavedReply
 from .display import label_names, language_name, local_datetime, network_name, person_name
 from .replies import moderation_options_with_urls
 
@@ -141,6 +141,13 @@ class ThreadView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
             {
                 "conversation": conversation,
                 "thread_messages": messages,
+                # Our replies not (yet) on the network: waiting for approval, queued, failed, refused.
+                "pending_replies": [
+                    (reply, local_datetime(reply.created_at), person_name(reply.created_by))
+                    for reply in conversation.replies.exclude(state=Reply.State.SENT)
+                    .select_related("created_by")
+                    .order_by("created_at", "pk")
+                ],
                 "message": latest,
                 "saved_replies": saved_replies,
                 "unsafe": unsafe,

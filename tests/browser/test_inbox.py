@@ -103,7 +103,7 @@ def test_work_a_conversation_from_the_inbox(page, live_server, admin_login, inbo
 
     page.get_by_role("button", name="Aan mij toewijzen").click()
     page.wait_for_load_state()
-    assert "Het gesprek is aan jou toegewezen." in page.locator(".messages").inner_text()
+    assert "Het gesprek is aan u toegewezen." in page.locator(".messages").inner_text()
     assert page.locator("[data-assignee]").inner_text().strip() == "Wim Werker"
     assert "Toegewezen" in page.locator("[data-status]").inner_text()
 

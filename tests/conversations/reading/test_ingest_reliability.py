@@ -11,8 +11,6 @@ from conversations import tasks
 from conversations.ingest import runner, store
 from conversations.models import AccountInbox, IngestCursor, Message
 
-from .ingest_fixtures import *  # noqa: F403 - the reading fixtures
-
 pytestmark = pytest.mark.django_db
 
 

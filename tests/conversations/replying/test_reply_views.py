@@ -6,8 +6,6 @@ from django.test import Client, RequestFactory
 
 from conversations.models import Reply, SavedReply
 
-from .replies_fixtures import *  # noqa: F403  (the fixtures)
-
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reply_urls")]
 
 
@@ -206,3 +204,45 @@ def test_the_approval_list_costs_the_same_for_many_replies(
     six, response = queries()
     assert six == one
     assert response.content.decode().count("/approve/") == 6
+
+
+def test_an_approver_finds_the_reply_in_the_menu_the_dashboard_and_the_thread(
+    client, writer, lead, second_lead, flagged, neutral_reply
+):
+    from django.urls import reverse
+    from wagtail.admin.menu import admin_menu
+
+    from conversations.replies import submit_reply
+
+    reply = submit_reply(flagged.conversation, flagged, "", writer, saved_reply=neutral_reply)
+    approvals = reverse("conversations_replies:approvals")
+
+    client.force_login(lead)
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "One reply waits for your approval." in home and approvals in home
+    page = client.get(reverse("conversations:thread", args=[flagged.conversation_id])).content.decode()
+    assert "Our replies not on the network yet" in page
+    assert reverse("conversations_replies:approve", args=[reply.pk]) in page
+    request = RequestFactory().get("/")
+    request.user = lead
+    urls = [item.url for item in _all_menu_items(request, admin_menu.menu_items_for_request(request))]
+    assert approvals in urls
+
+    # The writer sees their reply waiting, but is not offered to approve it, and has no such menu item.
+    client.force_login(writer)
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "waits for your approval" not in home
+    page = client.get(reverse("conversations:thread", args=[flagged.conversation_id])).content.decode()
+    assert reverse("conversations_replies:detail", args=[reply.pk]) in page
+    assert reverse("conversations_replies:approve", args=[reply.pk]) not in page
+    request.user = writer
+    urls = [item.url for item in _all_menu_items(request, admin_menu.menu_items_for_request(request))]
+    assert approvals not in urls
+
+
+def _all_menu_items(request, items):
+    for item in items:
+        yield item
+        submenu = getattr(item, "menu", None)
+        if submenu is not None:
+            yield from _all_menu_items(request, submenu.menu_items_for_request(request))

@@ -8,8 +8,6 @@ from django.utils import timezone
 from conversations.ingest import runner
 from conversations.models import Conversation, IngestCursor, Message
 
-from .ingest_fixtures import *  # noqa: F403 - the reading fixtures
-
 pytestmark = pytest.mark.django_db
 
 

@@ -11,8 +11,6 @@ from conversations.replies import submit_reply
 from conversations.replies.sending import run_reply
 from conversations.replies.tasks import sweep_replies
 
-from .replies_fixtures import *  # noqa: F403  (the fixtures)
-
 pytestmark = pytest.mark.django_db
 
 State = Reply.State

@@ -7,8 +7,6 @@ from django.utils import translation
 from conversations.ingest import runner
 from conversations.models import Conversation, IngestCursor, Message, SavedSearch
 
-from .ingest_fixtures import *  # noqa: F403 - the reading fixtures
-
 pytestmark = pytest.mark.django_db
 
 

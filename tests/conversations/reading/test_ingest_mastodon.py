@@ -9,8 +9,6 @@ from conversations.ingest import runner
 from conversations.ingest.base import html_to_text
 from conversations.models import Conversation, IngestCursor, Message
 
-from .ingest_fixtures import *  # noqa: F403 - the reading fixtures
-
 pytestmark = pytest.mark.django_db
 
 

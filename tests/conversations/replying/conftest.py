@@ -1,4 +1,4 @@
-"""Fixtures of the reply and moderation tests (imported by those test modules, which pytest then serves).
+"""Fixtures of the reply and moderation tests in this folder (every test here runs in English).
 
 - ``nets``: the loopback Mastodon, Bluesky, Facebook, Instagram and LinkedIn of
   ``tests/channels/fakes`` (started once per session, reset for every test).
@@ -23,24 +23,6 @@ from conversations import guard
 from conversations.models import Conversation, Message, SavedReply
 from tests.channels.fakes import bluesky, facebook, instagram, linkedin, mastodon
 from tests.factories import ChannelAccountFactory
-
-__all__ = [
-    "_reply_servers",
-    "chatty_reply",
-    "english",
-    "guard_says",
-    "lead",
-    "net_account",
-    "nets",
-    "neutral_reply",
-    "outsider",
-    "readable_by",
-    "reader",
-    "reply_urls",
-    "second_lead",
-    "thread",
-    "writer",
-]
 
 FAKES = {
     "mastodon": mastodon.FakeMastodon,

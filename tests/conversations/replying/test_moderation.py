@@ -9,8 +9,6 @@ from conversations.models import ActivityEntry, Message
 from conversations.moderation import moderate, moderation_options
 from conversations.views.replies import moderation_options_with_urls
 
-from .replies_fixtures import *  # noqa: F403  (the fixtures)
-
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reply_urls")]
 
 

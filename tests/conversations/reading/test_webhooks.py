@@ -10,9 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from conversations.models import Conversation, Message
-
-from .fakes.webhooks import send_linkedin, send_meta
-from .ingest_fixtures import *  # noqa: F403 - the reading fixtures
+from tests.conversations.fakes.webhooks import send_linkedin, send_meta
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
-"""Fixtures of the reading tests (``test_ingest*``, ``test_webhooks*``, ``test_listening*``).
+"""Fixtures of the reading tests in this folder (``test_ingest*``, ``test_webhooks``, ``test_listening``).
 
-The test modules import them by name (there is no shared conftest for conversations yet):
+They override the parent folder's ``make_account`` with accounts that point at the reading fakes:
 
 - ``nets``: the five reading fakes (``.mastodon``, ``.bluesky``, ``.facebook``, ``.instagram``,
   ``.linkedin``) on 127.0.0.1, started once per session and reset for every test; Bluesky
@@ -23,11 +23,8 @@ from channels.adapters.base import Post
 from channels.adapters.bluesky import forget_session
 from channels.models import Dispatch
 from tests.channels.fakes import linkedin as posting_linkedin
+from tests.conversations.fakes import bluesky, facebook, instagram, linkedin, mastodon
 from tests.factories import ChannelAccountFactory
-
-from .fakes import bluesky, facebook, instagram, linkedin, mastodon
-
-__all__ = ["make_account", "nets", "publish", "reading_servers"]
 
 FAKES = {
     "mastodon": mastodon.FakeMastodon,

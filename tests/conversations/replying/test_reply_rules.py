@@ -15,8 +15,6 @@ from conversations.replies import (
 )
 from conversations.replies.sending import run_reply
 
-from .replies_fixtures import *  # noqa: F403  (the fixtures)
-
 pytestmark = pytest.mark.django_db
 
 State = Reply.State
