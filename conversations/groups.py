@@ -3,7 +3,7 @@
 - *Conversations*: read the inbox of the accounts their groups may read, assign, note, reply and
   moderate (hide, delete, mute, report).
 - *Conversation leads*: all of that, approve replies to flagged messages, keep the saved replies
-  and saved searches, and say which groups read which account.
+  and saved searches, say which groups read which account, and set the crisis lines (*Settings → Inbox*).
 - *On duty for crises*: no permissions of its own; its members get the crisis alert e-mail at once
   (members who cannot read the account get it too, with no message text, as every alert is).
 """
@@ -34,6 +34,8 @@ LEAD_PERMISSIONS = (
     "conversations.view_savedsearch",
     "conversations.change_accountinbox",
     "conversations.view_accountinbox",
+    # Settings → Inbox: the crisis lines sent with every crisis alert.
+    "conversations.change_inboxsettings",
 )
 
 GROUPS = [

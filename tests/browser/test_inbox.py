@@ -127,14 +127,36 @@ def test_work_a_conversation_from_the_inbox(page, live_server, admin_login, inbo
 
 
 def test_inbox_screens_have_no_axe_violations(page, live_server, admin_login, inbox, django_user_model):
+    from conversations.models import Reply
+
     lead = django_user_model.objects.create_user(username="lotte", password=PASSWORD, email="lotte@example.org")
     lead.groups.add(Group.objects.get(name="Conversation leads"))
+    lead.groups.add(Group.objects.get(name="Consent officers"))  # the screen for one person's messages
+    question = inbox["question"]
+    message = question.messages.get()
+    waiting = Reply.objects.create(
+        conversation=question,
+        in_reply_to=message,
+        text="Wilt u ons bellen?",
+        state=Reply.State.AWAITING_APPROVAL,
+        created_by=inbox["worker"],
+    )
     screens = [
         ("dashboard", reverse("wagtailadmin_home")),
         ("inbox", reverse("conversations:index")),
         ("inbox-filtered", reverse("conversations:index") + "?flag=crisis"),
-        ("thread", reverse("conversations:thread", args=[inbox["question"].pk])),
+        ("thread", reverse("conversations:thread", args=[question.pk])),
         ("report", reverse("conversations_report")),
+        ("reply-form", reverse("conversations_replies:new", args=[question.pk]) + f"?in_reply_to={message.pk}"),
+        ("approvals", reverse("conversations_replies:approvals")),
+        ("approve", reverse("conversations_replies:approve", args=[waiting.pk])),
+        ("moderation", reverse("conversations_replies:moderate_list", args=[message.pk])),
+        ("moderate-confirm", reverse("conversations_replies:moderate", args=[message.pk, "mute_thread"])),
+        ("saved-replies", reverse("wagtailsnippets_conversations_savedreply:list")),
+        ("saved-searches", reverse("conversations_saved_searches:index")),
+        ("account-access", reverse("conversations_account_inboxes:index")),
+        ("inbox-settings", reverse("wagtailsettings:edit", args=["conversations", "inboxsettings"])),
+        ("person-messages", reverse("conversations_person")),
     ]
     admin_login(page, lead, PASSWORD)
     found = {}
