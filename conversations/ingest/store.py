@@ -68,13 +68,14 @@ class StoreResult:
         return len(self.created)
 
 
-def store(account, items, *, stream=None, cursor=None, now=None):
+def store(account, items, *, stream=None, cursor=None, now=None, alert=True):
     """File ``items`` for ``account``; then save ``cursor`` for ``stream`` (when given). Returns a StoreResult.
 
     A page of items costs a constant number of queries: what is already stored, the threads and our
     posts are each read in one query, new threads and new messages are inserted in one statement
     each, and the threads' flags and times are written back in one more. Only edits and deletions of
-    stored items (rare) cost a query each.
+    stored items (rare) cost a query each. ``alert=False`` stores without crisis alerts (the demo
+    content, which nobody wrote).
     """
     now = now or timezone.now()
     result = StoreResult()
@@ -87,7 +88,7 @@ def store(account, items, *, stream=None, cursor=None, now=None):
         batch.refresh()
         if stream is not None:
             save_cursor(account, stream, cursor, now=now)
-    if result.created:
+    if result.created and alert:
         from .. import alerts
 
         created = list(result.created)

@@ -200,3 +200,32 @@ def test_the_demo_brands_the_site_in_both_languages(client):
         story = OrganisationStoryPage.objects.live().filter(locale__language_code=language).first()
         box = page(story.url).select_one(".support-box")
         assert box.h2.text == support and "113" in box.text
+
+
+def test_the_demo_inbox_shows_flagged_conversations_on_an_account_that_reads_and_sends_nothing(client):
+    from conversations.models import Conversation, Message, SavedReply
+    from conversations.tasks import due_accounts
+    from website.demo.inbox import ACCOUNT_NAME as INBOX_ACCOUNT
+
+    seed()
+    account = ChannelAccount.objects.get(name=INBOX_ACCOUNT)
+    assert not account.active and account.config["instance_url"].startswith("http://127.0.0.1:")
+    assert account not in due_accounts(timezone.now())  # never read
+    conversations = Conversation.objects.filter(account=account)
+    assert conversations.count() == 4
+    thanks = conversations.get(root_external_id="demo-1")
+    assert list(thanks.messages.values_list("external_id", flat=True)) == ["demo-1", "demo-5"]
+    assert thanks.story is not None and thanks.dispatch.state == Dispatch.State.SENT
+    question = conversations.get(root_external_id="demo-2")
+    assert question.flagged and {"medical_question", "health_disclosure"} <= set(question.labels)
+    assert "complaint" in conversations.get(root_external_id="demo-3").labels
+    assert not conversations.get(root_external_id="demo-4").flagged
+    assert not conversations.filter(crisis=True).exists()
+    neutral = SavedReply.objects.filter(neutral=True)
+    assert sorted(neutral.values_list("locale__language_code", flat=True)) == ["en", "nl"]
+    assert len(set(neutral.values_list("translation_key", flat=True))) == 1
+    assert mail.outbox == []
+
+    seed()
+    assert Message.objects.filter(account=account).count() == 5
+    assert Conversation.objects.filter(account=account).count() == 4

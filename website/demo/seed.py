@@ -21,6 +21,7 @@ from .branding import ensure_branding
 from .channel_plan import demo_account, new_plan, seed_channels, seed_newsletter_reach
 from .content import DEPARTMENTS, PEOPLE, STORIES, THEMES
 from .images import demo_image
+from .inbox import seed_inbox
 from .newsletter_issue import ensure_issue
 
 HOME_TITLES = {"nl": "Verhalen uit de zorg", "en": "Stories from our care"}
@@ -53,6 +54,11 @@ class Seeder:
                 if spec["kind"] == "organisation":
                     organisation += [(pages[code], spec) for code in pages]
             seed_channels(account, organisation)
+            posted = [
+                page for page, spec in organisation if spec["days_ago"] > 1 and page.locale_id == locales["nl"].pk
+            ]
+            if posted:
+                seed_inbox(posted[0], locales)
             for code in indexes:
                 stories = sorted(
                     (page for page, _spec in organisation if page.locale_id == locales[code].pk),
