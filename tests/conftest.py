@@ -18,6 +18,50 @@ from tests.factories import OrganisationStoryPageFactory, PatientStoryPageFactor
 from website.models import HomePage
 
 
+def _django_db_kwargs(item):
+    marker = item.get_closest_marker("django_db")
+    if marker is None:
+        return None
+    names = ("transaction", "reset_sequences", "databases", "serialized_rollback", "available_apps")
+    return {**dict(zip(names, marker.args, strict=False)), **marker.kwargs}
+
+
+def _order(item):
+    """0: database tests in a transaction; 1: those that restore the migrated data
+    (``serialized_rollback``); 2: the other tests that flush the database; 3: no database."""
+    kwargs = _django_db_kwargs(item)
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = bool(kwargs and (kwargs.get("transaction") or kwargs.get("reset_sequences")))
+    transactional = transactional or "transactional_db" in fixtures or "live_server" in fixtures
+    if transactional:
+        return 1 if kwargs and kwargs.get("serialized_rollback") else 2
+    return 0 if kwargs is not None or "db" in fixtures else 3
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """pytest-django runs the tests that flush the database after the others; of those, the ones that
+    restore the migrated data go first. They restore it with its own ids, which only works while the
+    rows the migrations made are still as made: after a flush, ``post_migrate`` recreates the groups,
+    consent texts and workflow under new ids. Every process (``make test`` runs two side by side)
+    gets its tests in this order, so the rule holds whichever tests it is handed."""
+    items.sort(key=_order)
+
+
+@pytest.fixture(autouse=True)
+def _post_migrate_data(request):
+    """A test that flushes the database starts with what ``post_migrate`` makes (groups, consent
+    texts, the workflow), also when the test before it emptied the tables without it (a flush after
+    ``serialized_rollback`` does not send ``post_migrate``)."""
+    if _order(request.node) != 2:
+        return
+    request.getfixturevalue("transactional_db")
+    if not Group.objects.exists():
+        from django.core.management.sql import emit_post_migrate_signal
+
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
