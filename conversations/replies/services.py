@@ -9,7 +9,8 @@ form keeps the text):
 3. the text fits the network (its own count and limit);
 4. under an unsafe conversation (``medical_question``, ``health_disclosure`` or ``crisis``) a
    public reply may only be a neutral saved reply, word for word; a private reply (a direct
-   message, where the network allows one) may say more;
+   message, where the network allows one now: ``Responder.private_refusal`` names a setting, a
+   time window or the one private reply per comment that stops it) may say more;
 5. the health-data guard's outgoing check (``conversations.guard.check_reply``): a block refuses
    with the guard's reasons, warnings must be confirmed by the sender and are kept on the reply.
 
