@@ -23,7 +23,10 @@ The life of a :class:`~conversations.models.Reply`::
 4. ``sending_started_at`` stays set while the call may have reached the network (a read timeout,
    a 500/502/504 to the create, a worker that died). The next attempt then first looks for our
    reply in the thread (``Responder.find_reply``): found, it is recorded as sent; not found, it is
-   sent (with the same key). It is never sent blindly.
+   sent (with the same key). It is never sent blindly. Where the network gives no way to look a
+   private reply up (Facebook's and Instagram's Send API), an unknown outcome goes to a person at
+   once: FAILED with a sentence asking them to check the conversation on the network, nothing
+   retried by itself; their "Send again" (or "Cancel") is the decision.
 
 Sent, the reply becomes an outgoing :class:`~conversations.models.Message` in the thread (sent by
 its writer, with the network's id and address), the conversation is ANSWERED and its
@@ -111,6 +114,8 @@ def run_reply(reply_id, *, now=None, responder=None):
 
     if uncertain:
         # An earlier attempt may have reached the network: look for it before anything is sent.
+        if not responder.can_find_reply(message, private=private):
+            return ask_a_person(reply, claim_time, responder)
         try:
             found = responder.find_reply(message, text, private=private)
         except ChannelError as error:
@@ -120,13 +125,42 @@ def run_reply(reply_id, *, now=None, responder=None):
     try:
         sent = responder.reply(message, text, key=reply.idempotency_key, private=private)
     except OutcomeUnknown as error:
+        if not responder.can_find_reply(message, private=private):
+            return ask_a_person(reply, claim_time, responder)
         return fail(reply, claim_time, error, uncertain=True)
     except ChannelError as error:
         return fail(reply, claim_time, error, uncertain=False)
     except Exception as error:  # noqa: BLE001 - an unexpected error may come after the request went out
         logger.exception("Reply %s: unexpected error while sending.", reply.pk)
+        if not responder.can_find_reply(message, private=private):
+            return ask_a_person(reply, claim_time, responder)
         return fail(reply, claim_time, OutcomeUnknown(str(error)), uncertain=True)
     return mark_sent(reply, claim_time, sent)
+
+
+def ask_a_person(reply, claim_time, responder):
+    """The reply may be out, and the network cannot be asked: a person checks, nothing is resent by itself.
+
+    FAILED for good, with a sentence saying what to check; ``sending_started_at`` is cleared, so
+    the person's decision counts: "Send again" sends it (they saw it is not there), "Cancel the
+    reply" drops it (it arrived).
+    """
+    message = _(
+        "Outcome unknown: the private message may or may not have reached %(network)s, which gives no way to "
+        "look it up. Check the conversation on %(network)s: if the message is not there, send it again; if it "
+        "is, cancel this reply."
+    ) % {"network": responder.label}
+    if not write(
+        reply, claim_time, state=State.FAILED, next_attempt_at=None, sending_started_at=None, last_error=message
+    ):
+        return "taken-over"
+    ActivityEntry.objects.create(
+        conversation_id=reply.conversation_id,
+        actor=None,
+        action="reply_failed",
+        data={"reply": reply.pk, "uncertain": True, "asked_a_person": True},
+    )
+    return State.FAILED
 
 
 def mark_sent(reply, claim_time, sent, *, reconciled=False):

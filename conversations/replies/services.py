@@ -9,7 +9,8 @@ form keeps the text):
 3. the text fits the network (its own count and limit);
 4. under an unsafe conversation (``medical_question``, ``health_disclosure`` or ``crisis``) a
    public reply may only be a neutral saved reply, word for word; a private reply (a direct
-   message, where the network allows one) may say more;
+   message, where the network allows one now: ``Responder.private_refusal`` names a setting, a
+   time window or the one private reply per comment that stops it) may say more;
 5. the health-data guard's outgoing check (``conversations.guard.check_reply``): a block refuses
    with the guard's reasons, warnings must be confirmed by the sender and are kept on the reply.
 
@@ -110,19 +111,14 @@ def check_reply_text(conversation, in_reply_to, text, *, saved_reply=None, priva
     if in_reply_to.deleted:
         raise ReplyRefused(_("This message was deleted on the network; it cannot be answered."))
     responder = responder or responder_of(conversation)
-    if private and not responder.can_reply_privately:
-        raise ReplyRefused(
-            _("%(network)s does not let Vertel answer this privately; answer in public with a neutral saved reply.")
-            % {"network": responder.label}
-        )
     is_private = goes_privately(conversation, in_reply_to, private)
-    if is_private and conversation.kind == conversation.Kind.DIRECT and not responder.can_reply_privately:
-        raise ReplyRefused(
-            _("Answering direct messages on %(network)s from the inbox is not possible yet.")
-            % {"network": responder.label}
-        )
+    if is_private:
+        # The network's own limits: whether it can at all, a setting, a time window, once per comment.
+        refusal = responder.private_refusal(in_reply_to)
+        if refusal:
+            raise ReplyRefused(refusal)
     sent_text = responder.compose(in_reply_to, text, private=is_private)
-    length, limit = responder.count(sent_text), responder.reply_limit()
+    length, limit = responder.count(sent_text), responder.reply_limit(private=is_private)
     if length > limit:
         raise ReplyRefused(
             _("The reply is %(length)s %(unit)s long; %(network)s allows %(max)s.")

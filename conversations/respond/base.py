@@ -50,6 +50,11 @@ class Responder:
     can_reply_privately = False
     # Longest reply the network accepts, counted with the adapter's ``count`` (None: the adapter's limit).
     max_chars = None
+    # Longest private reply (a direct message), where it differs (None: as ``max_chars``).
+    private_max_chars = None
+    # Whether our private reply can be looked up on the network after an unknown outcome; where it
+    # cannot, a person is asked to check (``conversations.replies.sending``), never resent blindly.
+    can_find_private_reply = True
 
     def __init__(self, account, adapter=None):
         self.account = account
@@ -59,8 +64,36 @@ class Responder:
     def label(self):
         return self.adapter.label
 
-    def reply_limit(self):
+    def reply_limit(self, private=False):
+        if private and self.private_max_chars:
+            return self.private_max_chars
         return self.max_chars or self.adapter.limits.max_chars
+
+    @staticmethod
+    def is_direct(message):
+        """Whether ``message`` is itself a direct message (its conversation one, or sent privately)."""
+        conversation = message.conversation
+        return conversation.kind == conversation.Kind.DIRECT or message.visibility == "direct"
+
+    def private_refusal(self, message):
+        """Why ``message`` cannot be answered privately now (a sentence), or None when it can.
+
+        Networks that can answer privately override this with their own limits (a setting, a
+        time window, one private reply per comment).
+        """
+        if self.can_reply_privately:
+            return None
+        if message.conversation.kind == message.conversation.Kind.DIRECT:
+            return _("Answering direct messages on %(network)s from the inbox is not possible yet.") % {
+                "network": self.label
+            }
+        return _(
+            "%(network)s does not let Vertel answer this privately; answer in public with a neutral saved reply."
+        ) % {"network": self.label}
+
+    def can_find_reply(self, message, private=False):
+        """Whether ``find_reply`` can tell, after an unknown outcome, whether this reply is out."""
+        return self.can_find_private_reply or not (private or self.is_direct(message))
 
     def count(self, text):
         return self.adapter.count(text)

@@ -15,6 +15,14 @@ the threadgate of our root post.
   rules are kept as they are (absent: everyone may reply; never turned into ``[]``, "nobody").
   Only possible under a thread whose root is our post.
 - Mute thread: ``app.bsky.graph.muteThread {root}``. Deleting someone else's post: impossible.
+- Private replies (chat): ``chat.bsky.convo.sendMessage {convoId, message: {text}}`` (at most
+  1,000 graphemes) through the PDS with the header ``atproto-proxy: did:web:api.bsky.chat#bsky_chat``,
+  signed in with the adapter's session as the chat reader is. A chat message carries its convo
+  id (``external_ref["convo_id"]``, the conversation's root ``chat:<id>``); a private answer to a
+  public post first asks ``chat.bsky.convo.getConvoForMembers {members: [their did]}``. Only when
+  the account's setting *Read direct messages* is on (the app password then has DM access); a
+  person who accepts no messages from us makes Bluesky refuse, and that is said in a sentence.
+  Reconciliation: ``chat.bsky.convo.getMessages`` of the convo, our message with this text.
 """
 
 import datetime
@@ -22,13 +30,17 @@ import datetime
 from atproto import models
 from django.utils.translation import gettext as _
 
-from channels.adapters.base import PermanentError
-from channels.adapters.bluesky import POST_COLLECTION, post_url
+from channels.adapters._http import Http
+from channels.adapters.base import AuthError, PermanentError
+from channels.adapters.bluesky import POST_COLLECTION, forget_session, post_url
 
-from .base import ModerationUnsupported, Responder, Sent
+from ..ingest import base as ingest_base
+from .base import ModerationUnsupported, Responder, Sent, plain_words
 
 THREADGATE = "app.bsky.feed.threadgate"
 MAX_HIDDEN = 300
+CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
+CHAT_MAX_GRAPHEMES = 1000
 
 
 def _field(value, name):
@@ -54,6 +66,106 @@ def _repo(uri):
 class BlueskyResponder(Responder):
     kind = "bluesky"
     moderation_actions = ("hide", "mute_thread")
+    can_reply_privately = True
+    private_max_chars = CHAT_MAX_GRAPHEMES
+
+    # -- private replies (chat) ---------------------------------------------------------------------
+
+    def chat_allowed(self):
+        return ingest_base.truthy(self.adapter.config.get("read_direct_messages"))
+
+    def private_refusal(self, message):
+        if not self.chat_allowed():
+            return _(
+                "Direct messages are switched off for this Bluesky account: switch on 'Read direct messages' in "
+                "the account's settings (its app password needs access to direct messages) to answer privately."
+            )
+        if not self.is_direct(message) and not message.author_external_id.startswith("did:"):
+            return _("This Bluesky message does not say who wrote it, so it cannot be answered privately.")
+        return None
+
+    def _chat(self, http_method, method, *, params=None, body=None, creates=False):
+        """Call ``chat.bsky.<method>`` through the PDS with the chat proxy header, on the adapter's session."""
+        url = f"{self.adapter.pds_url}/xrpc/{method}"
+        for fresh in (False, True):
+            if fresh:
+                # The kept session expired or was revoked: sign in once more with the app password.
+                forget_session(self.adapter._session_key())
+                self.adapter._client = None
+                self.adapter._use_password = True
+            token = self.adapter.client()._session.access_jwt
+            http = Http("Bluesky", self.adapter.timeout, secrets=[self.adapter.app_password, token])
+            headers = {"Authorization": f"Bearer {token}", "atproto-proxy": CHAT_PROXY}
+            try:
+                response = http.request(http_method, url, params=params, json=body, headers=headers, creates=creates)
+            except AuthError:
+                if fresh:
+                    raise
+                continue
+            except PermanentError as error:
+                if "token" in error.message.lower():
+                    raise PermanentError(
+                        _(
+                            "Bluesky refused direct messages for this app password: make an app password with "
+                            "access to direct messages and enter it in the account's settings."
+                        ),
+                        status=error.status,
+                    ) from None
+                raise
+            return response.json() if response.content else {}
+        raise AssertionError("unreachable")
+
+    def convo_id(self, message, *, create=True):
+        """The chat convo of ``message``: its own (a chat message), else the one with its author."""
+        convo = (message.external_ref or {}).get("convo_id")
+        if not convo and message.conversation.root_external_id.startswith("chat:"):
+            convo = message.conversation.root_external_id.removeprefix("chat:")
+        if convo:
+            return convo
+        try:
+            data = self._chat(
+                "GET", "chat.bsky.convo.getConvoForMembers", params={"members": [message.author_external_id]}
+            )
+        except PermanentError as error:
+            raise PermanentError(
+                _(
+                    "Bluesky does not let this account send %(person)s a direct message (Bluesky answered: "
+                    "%(detail)s). They may accept messages only from people they follow, or none at all."
+                )
+                % {"person": message.author_handle or message.author_external_id, "detail": error.message},
+                status=error.status,
+            ) from None
+        convo = str((data.get("convo") or {}).get("id") or "")
+        if not convo:
+            raise PermanentError(_("Bluesky gave no conversation to send the direct message in."))
+        return convo
+
+    def reply_privately(self, message, text):
+        refusal = self.private_refusal(message)
+        if refusal:
+            raise PermanentError(refusal)
+        convo = self.convo_id(message)
+        sent = self._chat(
+            "POST",
+            "chat.bsky.convo.sendMessage",
+            body={"convoId": convo, "message": {"text": text}},
+            creates=True,
+        )
+        message_id = str(sent.get("id") or "")
+        if not message_id:
+            raise PermanentError(_("Bluesky accepted the direct message but gave no id for it."))
+        return Sent(remote_id=f"chat:{message_id}", ref={"convo_id": convo, "message_id": message_id})
+
+    def find_private_reply(self, message, text):
+        convo = self.convo_id(message)
+        data = self._chat("GET", "chat.bsky.convo.getMessages", params={"convoId": convo, "limit": 100})
+        wanted = plain_words(text)
+        for sent in data.get("messages") or []:
+            sender = str((sent.get("sender") or {}).get("did") or "")
+            if sender == self.adapter.did and plain_words(sent.get("text")) == wanted:
+                message_id = str(sent.get("id") or "")
+                return Sent(remote_id=f"chat:{message_id}", ref={"convo_id": convo, "message_id": message_id})
+        return None
 
     def _refs(self, message):
         """(parent, root) strong refs of ``message``, fetching the parent's record when the ref is incomplete."""
@@ -77,6 +189,8 @@ class BlueskyResponder(Responder):
         return {"uri": uri, "cid": cid}, root
 
     def reply(self, message, text, *, key, private=False):
+        if private or self.is_direct(message):
+            return self.reply_privately(message, text)
         self.adapter.client()
         parent, root = self._refs(message)
         record = models.AppBskyFeedPost.Record(
@@ -100,6 +214,8 @@ class BlueskyResponder(Responder):
         )
 
     def find_reply(self, message, text, *, private=False):
+        if private or self.is_direct(message):
+            return self.find_private_reply(message, text)
         self.adapter.client()
         parent_uri = (message.external_ref or {}).get("uri") or message.external_id
         listed = self.adapter._repo(

@@ -5,6 +5,11 @@
   root).
 - Reconciliation: ``GET /{ig-comment-id}/replies`` and a reply from our account with this text.
 - Hide: ``POST /{ig-comment-id}`` with ``hide=true|false``; delete: ``DELETE /{ig-comment-id}``.
+- Private replies: the Send API as on Facebook, ``POST /{ig-user-id}/messages``: in a direct
+  message to the person's Instagram-scoped id within 24 hours of their last message, and to a
+  comment with ``recipient {comment_id}`` within 7 days of it, once per comment (it lands in the
+  commenter's inbox if they follow the account, else in their message requests). At most 1,000
+  characters (Instagram counts 1,000 bytes; unverified which).
 """
 
 from .facebook import GraphResponder
@@ -16,6 +21,7 @@ class InstagramResponder(GraphResponder):
     text_field = "text"
     hide_field = "hide"
     max_chars = 2200
+    private_max_chars = 1000
 
     def own_id(self):
         return self.adapter.ig_user_id

@@ -86,7 +86,7 @@ class ReplyForm(forms.Form):
         label=gettext_lazy("I have read the warnings and want to send this reply."), required=False
     )
 
-    def __init__(self, *args, conversation, message=None, can_reply_privately=False, **kwargs):
+    def __init__(self, *args, conversation, message=None, can_reply_privately=False, private_refusal=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.conversation = conversation
         self.fields["in_reply_to"].queryset = conversation.messages.filter(
@@ -98,7 +98,10 @@ class ReplyForm(forms.Form):
             self.fields["saved_reply"].help_text = _(
                 "This conversation is about someone's health: only neutral saved replies may be posted in public."
             )
-        if not can_reply_privately or conversation.kind == Conversation.Kind.DIRECT:
+        # Offered where the network can answer this message privately now; where it could but
+        # cannot now (a setting, a time window, once per comment), the form says why.
+        self.private_refusal = private_refusal if can_reply_privately else None
+        if not can_reply_privately or private_refusal or conversation.kind == Conversation.Kind.DIRECT:
             del self.fields["private"]
         self.warnings = []
 
@@ -150,11 +153,13 @@ class ReplyView(RefusalIs403Mixin, WagtailAdminTemplateMixin, TemplateView):
     def make_form(self, data=None):
         message = self.message_from(data if data is not None else self.request.GET)
         responder = self.get_responder()
+        can_reply_privately = bool(responder and responder.can_reply_privately)
         return ReplyForm(
             data,
             conversation=self.conversation,
             message=message,
-            can_reply_privately=bool(responder and responder.can_reply_privately),
+            can_reply_privately=can_reply_privately,
+            private_refusal=responder.private_refusal(message) if can_reply_privately and message else None,
             initial={"in_reply_to": message.pk if message else None},
         ), message
 

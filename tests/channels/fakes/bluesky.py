@@ -6,6 +6,16 @@ com.atproto.repo.uploadBlob/createRecord/deleteRecord/listRecords and app.bsky.f
 the parts we use, against the lexicon's limits: text of at most 300 graphemes and 3,000 bytes,
 createdAt, link facets with UTF-8 byte ranges inside the text, image embeds whose blobs were
 uploaded, carry an ``alt`` and are at most 1,000,000 bytes (a link card's thumbnail too).
+
+Chat (chat.bsky.convo.getConvoForMembers, sendMessage, getMessages) answers only with the header
+``atproto-proxy: did:web:api.bsky.chat#bsky_chat`` (else 501, as the PDS does for a method it does
+not serve itself) and only for an app password with DM access (``dm_access``; else the PDS's
+"Bad token method"). ``sendMessage`` takes at most 1,000 graphemes. A person's
+``chat.bsky.actor.declaration.allowIncoming`` is ``allow_incoming[did]`` (all, following, none):
+``none``, or ``following`` (the fake's account is followed by nobody), makes getConvoForMembers
+and sendMessage refuse with ``InvalidRequest`` "recipient has disabled incoming messages" / "recipient
+requires incoming messages to come from someone they follow" (the wording of Bluesky's chat service,
+not its lexicon: unverified).
 """
 
 import base64
@@ -18,6 +28,8 @@ import regex
 from .base import FakeNetwork
 
 MAX_GRAPHEMES = 300
+MAX_CHAT_GRAPHEMES = 1000
+CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
 MAX_TEXT_BYTES = 3000
 MAX_IMAGE_BYTES = 1_000_000
 
@@ -60,6 +72,10 @@ class FakeBluesky(FakeNetwork):
         ("POST", r"/xrpc/com\.atproto\.repo\.putRecord", "put_record"),
         ("GET", r"/xrpc/app\.bsky\.feed\.getPosts", "get_posts"),
         ("POST", r"/xrpc/app\.bsky\.graph\.muteThread", "mute_thread"),
+        # Private replies (chat, through the PDS's proxy).
+        ("GET", r"/xrpc/chat\.bsky\.convo\.getConvoForMembers", "get_convo_for_members"),
+        ("POST", r"/xrpc/chat\.bsky\.convo\.sendMessage", "send_message"),
+        ("GET", r"/xrpc/chat\.bsky\.convo\.getMessages", "get_messages"),
     ]
 
     def reset_state(self):
@@ -74,6 +90,11 @@ class FakeBluesky(FakeNetwork):
         # Records of other collections in our repository (threadgates): (collection, rkey) -> record view.
         self.records = {}
         self.muted_threads = set()  # root uris
+        # Chat: id -> {"members": [profile views], "messages": [message views, oldest first]}.
+        self.convos = {}
+        self.dm_access = True
+        self.allow_incoming = {}  # did -> "all" | "following" | "none" (absent: "all")
+        self.rev = 0
 
     def not_found(self, request):
         return {"error": "MethodNotImplemented", "message": "Method Not Implemented"}
@@ -379,3 +400,114 @@ class FakeBluesky(FakeNetwork):
         with self.lock:
             self.muted_threads.add(root)
         return 200, None
+
+    # -- chat: private replies -------------------------------------------------------------------
+
+    def _chat(self, request):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        if request.header("atproto-proxy") != CHAT_PROXY:
+            return 501, {"error": "MethodNotImplemented", "message": "Method Not Implemented"}
+        if not self.dm_access:
+            return 400, {"error": "InvalidToken", "message": "Bad token method"}
+        return None
+
+    def _incoming_refused(self, did):
+        setting = self.allow_incoming.get(did, "all")
+        if setting == "none":
+            return 400, {"error": "InvalidRequest", "message": "recipient has disabled incoming messages"}
+        if setting == "following":
+            return 400, {
+                "error": "InvalidRequest",
+                "message": "recipient requires incoming messages to come from someone they follow",
+            }
+        return None
+
+    def get_convo_for_members(self, request):
+        refused = self._chat(request)
+        if refused:
+            return refused
+        members = request.query.get("members") or []
+        members = [members] if isinstance(members, str) else members
+        if not members or not all(str(m).startswith("did:") for m in members):
+            return 400, {"error": "InvalidRequest", "message": "Input/members must be dids"}
+        others = [m for m in members if m != self.did]
+        for did in others:
+            refusal = self._incoming_refused(did)
+            if refusal:
+                return refusal
+        wanted = {self.did, *others}
+        with self.lock:
+            for convo_id, convo in self.convos.items():
+                if {m["did"] for m in convo["members"]} == wanted:
+                    return 200, {"convo": self.convo_view(convo_id)}
+            convo_id = f"convo{self.new_id():06d}"
+            self.convos[convo_id] = {
+                "members": [{"did": self.did, "handle": self.handle, "displayName": "Zorg"}]
+                + [{"did": did, "handle": f"{did.rsplit(':', 1)[-1][:12]}.bsky.social"} for did in others],
+                "messages": [],
+            }
+            return 200, {"convo": self.convo_view(convo_id)}
+
+    def convo_view(self, convo_id):
+        convo = self.convos[convo_id]
+        view = {"id": convo_id, "rev": "0", "members": convo["members"], "muted": False, "unreadCount": 0}
+        if convo["messages"]:
+            view["rev"] = convo["messages"][-1]["rev"]
+            view["lastMessage"] = convo["messages"][-1]
+        return view
+
+    def send_message(self, request):
+        refused = self._chat(request)
+        if refused:
+            return refused
+        data = request.json or {}
+        convo = self.convos.get(data.get("convoId") or "")
+        if convo is None:
+            return 400, {"error": "InvalidRequest", "message": "Convo not found"}
+        text = (data.get("message") or {}).get("text")
+        if not isinstance(text, str) or not text.strip():
+            return 400, {"error": "InvalidRequest", "message": "Input/message/text is required"}
+        if len(regex.findall(r"\X", text)) > MAX_CHAT_GRAPHEMES:
+            return 400, {
+                "error": "InvalidRequest",
+                "message": f"Input/message/text must not be longer than {MAX_CHAT_GRAPHEMES} graphemes",
+            }
+        for member in convo["members"]:
+            refusal = member["did"] != self.did and self._incoming_refused(member["did"])
+            if refusal:
+                return refusal
+        with self.lock:
+            self.rev += 1
+            view = {
+                "$type": "chat.bsky.convo.defs#messageView",
+                "id": f"msg{self.new_id():08d}",
+                "rev": f"22{self.rev:011d}",
+                "text": text,
+                "sender": {"did": self.did},
+                "sentAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+            }
+            convo["messages"].append(view)
+        return 200, view
+
+    def get_messages(self, request):
+        """Newest first (``limit`` ≤ 100), as chat.bsky.convo.getMessages."""
+        refused = self._chat(request)
+        if refused:
+            return refused
+        convo = self.convos.get(request.query.get("convoId") or "")
+        if convo is None:
+            return 400, {"error": "InvalidRequest", "message": "Convo not found"}
+        limit = int(request.query.get("limit") or 50)
+        if not 1 <= limit <= 100:
+            return 400, {"error": "InvalidRequest", "message": "limit must be between 1 and 100"}
+        with self.lock:
+            rows = sorted(convo["messages"], key=lambda m: m["rev"], reverse=True)[:limit]
+        return 200, {"messages": rows}
+
+    def sent_messages(self, convo_id):
+        """Our chat messages in ``convo_id``, oldest first."""
+        with self.lock:
+            messages = self.convos.get(convo_id, {"messages": []})["messages"]
+            return [m for m in messages if m["sender"]["did"] == self.did]

@@ -5,13 +5,13 @@ permission on the post) with the same code 100 / subcode 33 as for a post that d
 the post stays, and ``GET /{post-id}`` still shows it.
 """
 
-from .graph import FakeGraph, graph_error
+from .graph import FakeGraph, Messaging, graph_error
 
 TOKEN = "EAAfacebook-loopback-page-token"  # noqa: S105  (test value)
 PAGE_ID = "104729382917465"
 
 
-class FakeFacebook(FakeGraph):
+class FakeFacebook(Messaging, FakeGraph):
     name = "facebook"
     default_token = TOKEN
     scopes = ["pages_manage_posts", "pages_read_engagement"]
@@ -25,6 +25,8 @@ class FakeFacebook(FakeGraph):
         ("POST", r"/([\d_]+)/comments", "comment_reply"),
         ("GET", r"/([\d_]+)/comments", "comment_list"),
         ("POST", r"/([\d_]+)", "comment_update"),
+        # Private replies: Messenger's Send API (graph.Messaging).
+        ("POST", r"/(\d+)/messages", "send_message"),
     ]
 
     def reset_state(self):
@@ -34,6 +36,10 @@ class FakeFacebook(FakeGraph):
         self.objects[PAGE_ID] = {"name": "Zorg Utrecht", "link": "https://www.facebook.com/zorgutrecht"}
         # Comments under the page's posts: id -> Graph comment fields (``add_comment``).
         self.comments = {}
+        self.messaging_state()
+
+    def messaging_owner(self):
+        return self.page_id
 
     def get_object(self, request, object_id):
         if object_id in self.comments:

@@ -4,8 +4,18 @@ Shaped after https://developers.facebook.com/docs/pages-api/posts, /docs/graph-a
 /docs/instagram-platform/content-publishing and /docs/graph-api/reference/debug_token. The token
 is taken from ``Authorization: Bearer``. Errors have Graph's shape:
 ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``.
+
+The Send API (``POST /{page-id|ig-user-id}/messages``, /docs/messenger-platform/send-messages,
+/documentation/business-messaging/instagram-messaging/features/private-replies) is served by
+:class:`Messaging`: a JSON body ``{recipient: {id} | {comment_id}, messaging_type, message: {text}}``.
+To a person's id only within 24 hours of their last message (seed it with ``person_writes``); to a
+comment once, within 7 days of it. The refusals have Graph's shape; their codes are those seen in
+clients and issue threads (code 10 with subcode 2018278 on Messenger, 2534022 on Instagram, for the
+window; 100/2018292 for an unknown comment; 10900 "Activity already replied to" and 10903 for a
+comment too old), not confirmed by Meta's reference (unverified).
 """
 
+import datetime
 import time
 
 from .base import FakeNetwork
@@ -89,3 +99,94 @@ class FakeGraph(FakeNetwork):
         fields = request.query.get("fields", "id").split(",")
         found = self.objects[object_id]
         return 200, {"id": object_id, **{f: found[f] for f in fields if f in found}}
+
+
+MESSAGING_WINDOW = datetime.timedelta(hours=24)
+PRIVATE_REPLY_WINDOW = datetime.timedelta(days=7)
+
+
+def graph_time(value):
+    """A Graph time (``2026-01-05T10:00:00+0000``) or a datetime, as an aware datetime."""
+    if isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+
+
+class Messaging:
+    """The Send API of a page or an Instagram account; mixed into the Graph fakes."""
+
+    window_subcode = 2018278
+    max_message_chars = 2000
+
+    def messaging_state(self):
+        self.inbox = {}  # person's scoped id -> times of their messages
+        self.sent_messages = []  # what the Send API accepted, in order
+        self.privately_answered = set()  # comment ids
+
+    def messaging_owner(self):
+        raise NotImplementedError
+
+    def person_writes(self, person_id, at=None):
+        """The person (page- or Instagram-scoped id) wrote to the account ``at`` (default: now)."""
+        with self.lock:
+            self.inbox.setdefault(str(person_id), []).append(at or datetime.datetime.now(datetime.UTC))
+
+    def messages_to(self, **recipient):
+        """What was sent to ``id=`` a person or ``comment_id=`` a comment."""
+        with self.lock:
+            return [m for m in self.sent_messages if m["recipient"] == recipient]
+
+    def send_message(self, request, owner_id):
+        denied = self._auth(request)
+        if denied:
+            return denied
+        if owner_id != self.messaging_owner():
+            return graph_error(
+                f"Unsupported post request. Object with ID '{owner_id}' does not exist", 100, subcode=33
+            )
+        data = request.json if isinstance(request.json, dict) else {}
+        recipient = data.get("recipient") if isinstance(data.get("recipient"), dict) else {}
+        text = (data.get("message") or {}).get("text") if isinstance(data.get("message"), dict) else None
+        if not recipient:
+            return graph_error("(#100) The parameter recipient is required", 100)
+        if not isinstance(text, str) or not text.strip():
+            return graph_error("(#100) The parameter message is required", 100)
+        if len(text) > self.max_message_chars:
+            return graph_error(
+                f"(#100) Length of param message[text] must be less than or equal to {self.max_message_chars}", 100
+            )
+        now = datetime.datetime.now(datetime.UTC)
+        with self.lock:
+            if "comment_id" in recipient:
+                rows = self.comments.values() if isinstance(self.comments, dict) else self.comments
+                comment = next((c for c in rows if c["id"] == str(recipient["comment_id"])), None)
+                if comment is None:
+                    return graph_error("(#100) Invalid comment_id parameter", 100, subcode=2018292)
+                if comment["id"] in self.privately_answered:
+                    return graph_error("(#10900) Activity already replied to", 10900)
+                if now - graph_time(comment.get("created_time") or comment.get("timestamp")) > PRIVATE_REPLY_WINDOW:
+                    return graph_error("(#10903) This activity cannot be replied to", 10903)
+                recipient_id = str(comment["from"]["id"])
+                self.privately_answered.add(comment["id"])
+            else:
+                recipient_id = str(recipient.get("id") or "")
+                if data.get("messaging_type") not in ("RESPONSE", "UPDATE", "MESSAGE_TAG"):
+                    return graph_error("(#100) param messaging_type must be one of RESPONSE, UPDATE, MESSAGE_TAG", 100)
+                written = self.inbox.get(recipient_id)
+                if not written:
+                    return graph_error("(#100) No matching user found", 100, subcode=2018001)
+                if now - max(written) > MESSAGING_WINDOW:
+                    return graph_error(
+                        "(#10) This message is sent outside of allowed window.", 10, subcode=self.window_subcode
+                    )
+            message_id = f"m_{self.new_id():012d}loopback"
+            self.sent_messages.append(
+                {
+                    "recipient": dict(recipient),
+                    "recipient_id": recipient_id,
+                    "messaging_type": data.get("messaging_type"),
+                    "text": text,
+                    "message_id": message_id,
+                }
+            )
+        return 200, {"recipient_id": recipient_id, "message_id": message_id}

@@ -14,16 +14,18 @@ from urllib.parse import urlsplit
 
 from PIL import Image
 
-from .graph import FakeGraph, graph_error
+from .graph import FakeGraph, Messaging, graph_error
 
 TOKEN = "EAAinstagram-loopback-token"  # noqa: S105  (test value)
 IG_USER_ID = "17841405822304914"
 
 
-class FakeInstagram(FakeGraph):
+class FakeInstagram(Messaging, FakeGraph):
     name = "instagram"
     default_token = TOKEN
     scopes = ["instagram_basic", "instagram_content_publish"]
+    window_subcode = 2534022
+    max_message_chars = 1000
     routes = [
         ("GET", r"/debug_token", "debug_token"),
         ("POST", r"/(\d+)/media", "create_container"),
@@ -34,6 +36,8 @@ class FakeInstagram(FakeGraph):
         ("POST", r"/(\d+)/replies", "comment_reply"),
         ("GET", r"/(\d+)/replies", "comment_replies"),
         ("POST", r"/(\d+)", "comment_update"),
+        # Private replies: the Send API for Instagram (graph.Messaging).
+        ("POST", r"/(\d+)/messages", "send_message"),
     ]
 
     def reset_state(self):
@@ -46,6 +50,10 @@ class FakeInstagram(FakeGraph):
         self.objects[IG_USER_ID] = {"username": "zorgutrecht"}
         # Comments on the account's media: id -> fields (``add_comment``).
         self.comments = {}
+        self.messaging_state()
+
+    def messaging_owner(self):
+        return self.ig_user_id
 
     def serve(self, url, data):
         """Make ``data`` fetchable at ``url`` (as if it were on a public server)."""
@@ -150,14 +158,14 @@ class FakeInstagram(FakeGraph):
             return denied or (200, self.comment_view(object_id))
         return super().get_object(request, object_id)
 
-    def add_comment(self, media_id, text, *, username="patient", from_id="9990001", parent_id=None):
+    def add_comment(self, media_id, text, *, username="patient", from_id="9990001", parent_id=None, timestamp=None):
         comment_id = str(18000000000000000 + self.new_id())
         comment = {
             "id": comment_id,
             "text": text,
             "username": username,
             "from": {"id": from_id, "username": username},
-            "timestamp": "2026-01-05T10:00:00+0000",
+            "timestamp": timestamp or "2026-01-05T10:00:00+0000",
             "media": {"id": media_id},
             "parent_id": parent_id,
             "hidden": False,

@@ -123,9 +123,8 @@ def test_under_an_unsafe_flag_a_private_answer_may_say_more(nets, mastodon_messa
 
 
 def test_a_network_without_private_replies_says_so(nets, net_account, thread, writer):
-    account = net_account("facebook")
-    comment = nets.facebook.add_comment(f"{nets.facebook.page_id}_900000001", "Welke dosis?")
-    message = thread(account, comment["id"], labels=["medical_question"])
+    account = net_account("linkedin")
+    message = thread(account, "urn:li:comment:(urn:li:activity:1,2)", labels=["medical_question"])
     with pytest.raises(ReplyRefused, match="does not let Vertel answer this privately"):
         submit_reply(message.conversation, message, "Bel ons.", writer, private=True)
 
