@@ -14,10 +14,13 @@ Steps, each in its own process so each peak memory is its own:
 - ``baseline``: the same pages fetched and parsed into items by the same readers, nothing stored
   (``store`` replaced by a counter): what the HTTP and parsing alone cost;
 - ``ingest``: every account read as the periodic job's task reads it (``runner.read_account``),
-  then read once more, which must store nothing new.
+  then read once more, which must store nothing new;
+- ``listing``: the inbox's first page, as a superuser sees it, with the conversations the ingest
+  made and again with 50,000 (``--listing-rows``): its queries (the same number) and its time.
 
 Printed: items per second of the baseline and of ingesting, their ratio, the second read's time
-and new items (0), and each step's peak memory (maximum resident set size).
+and new items (0), each step's peak memory (maximum resident set size), and the listing's queries
+and median time at both sizes.
 """
 
 import json
@@ -41,6 +44,9 @@ class Command(BaseCommand):
         parser.add_argument("--items", type=int, default=10000, help="Incoming items seeded over the networks.")
         parser.add_argument("--database", default="", help="Path of a new SQLite file to use (default: temporary).")
         parser.add_argument("--keep", action="store_true", help="Keep the scratch database afterwards.")
+        parser.add_argument(
+            "--listing-rows", type=int, default=50_000, help="Conversations in the inbox for the second listing."
+        )
         parser.add_argument("--child", default="", help="internal: run one step")
         parser.add_argument("--state", default="", help="internal: the state file of the run")
 
@@ -59,7 +65,11 @@ class Command(BaseCommand):
         networks = conversation_networks.start(options["items"])
         seeding = time.monotonic() - started
         state_file = scratch / "state.json"
-        state_file.write_text(json.dumps({"items": networks.items, "accounts": networks.accounts}))
+        state_file.write_text(
+            json.dumps(
+                {"items": networks.items, "accounts": networks.accounts, "listing_rows": options["listing_rows"]}
+            )
+        )
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{database}",
@@ -90,18 +100,19 @@ class Command(BaseCommand):
             child("setup")
             baseline = child("baseline")
             ingest = child("ingest")
+            listing = child("listing")
         finally:
             networks.stop()
             if not options["keep"]:
                 shutil.rmtree(scratch, ignore_errors=True)
-        self.report(networks.items, baseline, ingest)
+        self.report(networks.items, baseline, ingest, listing)
         if ingest["stored"] != networks.items or ingest["stored_again"] != 0:
             raise CommandError(
                 f"Expected {networks.items} items stored once and nothing on the second read; "
                 f"stored {ingest['stored']}, then {ingest['stored_again']}."
             )
 
-    def report(self, items, baseline, ingest):
+    def report(self, items, baseline, ingest, listing):
         base_rate = baseline["items"] / baseline["seconds"]
         rate = ingest["stored"] / ingest["seconds"]
         figures = {
@@ -117,6 +128,7 @@ class Command(BaseCommand):
             "reread_seconds": round(ingest["seconds_again"], 2),
             "reread_new_items": ingest["stored_again"],
             "ratio_baseline_to_ingest": round(base_rate / rate, 1) if rate else None,
+            "listing": listing["pages"],
         }
         self.stdout.write(
             f"Baseline (fetch and parse, nothing stored): {baseline['items']} items in "
@@ -133,6 +145,11 @@ class Command(BaseCommand):
             f"Second read: {ingest['stored_again']} new items in {figures['reread_seconds']} s "
             "(everything was already stored)."
         )
+        for page in listing["pages"]:
+            self.stdout.write(
+                f"Inbox listing, first page with {page['rows']:,} conversations: {page['queries']} queries, "
+                f"{page['ms']:.0f} ms (median of 5)."
+            )
         self.stdout.write(json.dumps(figures))
 
     # -- the steps, in child processes ------------------------------------------------------------
@@ -221,3 +238,54 @@ class Command(BaseCommand):
             "stored_again": Message.objects.count() - stored,
             "seconds_again": seconds_again,
         }
+
+    def step_listing(self, state):
+        import datetime
+
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+        from django.urls import reverse
+        from django.utils import timezone
+
+        from channels.models import ChannelAccount
+        from conversations.models import Conversation
+
+        user = get_user_model().objects.create_superuser("benchmark", "benchmark@example.invalid", "unused")
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        url = reverse("conversations:index")
+
+        def measure():
+            client.get(url)  # the first request warms the caches
+            times = []
+            for _ in range(5):
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    times.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise CommandError(f"The inbox answered {response.status_code}.")
+            return {"rows": Conversation.objects.count(), "queries": len(queries), "ms": sorted(times)[2] * 1000}
+
+        pages = [measure()]
+        accounts = list(ChannelAccount.objects.order_by("pk"))
+        now = timezone.now()
+        missing = max(0, state["listing_rows"] - Conversation.objects.count())
+        Conversation.objects.bulk_create(
+            [
+                Conversation(
+                    account=accounts[n % len(accounts)],
+                    root_external_id=f"benchmark-{n}",
+                    last_message_at=now - datetime.timedelta(seconds=n),
+                    first_message_at=now - datetime.timedelta(seconds=n),
+                    labels=["medical_question"] if n % 50 == 0 else [],
+                    flagged=n % 50 == 0,
+                )
+                for n in range(missing)
+            ],
+            batch_size=5000,
+        )
+        pages.append(measure())
+        return {"pages": pages}
