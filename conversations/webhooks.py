@@ -4,7 +4,8 @@ Both networks push what people write, so these views store it at once (idempoten
 network id is unique per account, so a retried delivery, or a delivery beside a poll, stores
 nothing twice).
 
-- Meta: ``GET`` is the subscription handshake (``hub.mode=subscribe``, ``hub.verify_token``
+- Meta (fields ``feed``/``comments``/``mentions``, and ``messages``: direct messages in
+  ``entry[].messaging[]``): ``GET`` is the subscription handshake (``hub.mode=subscribe``, ``hub.verify_token``
   compared with each Facebook/Instagram account's *webhook verify token*, ``hub.challenge``
   echoed). ``POST`` carries ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with
   the app secret>``, checked in constant time against the app secrets of the accounts before the
@@ -38,7 +39,7 @@ from channels.models import ChannelAccount
 from core.ratelimit import client_address, over_limit
 
 from .ingest.linkedin import notification_items
-from .ingest.meta import facebook_items, instagram_items
+from .ingest.meta import facebook_items, instagram_items, messaging_items
 from .ingest.store import store
 
 logger = logging.getLogger(__name__)
@@ -127,17 +128,21 @@ def meta_webhook(request):
     batches = []
     try:
         for entry in payload["entry"]:
-            if not isinstance(entry, dict) or not isinstance(entry.get("changes"), list):
+            if not isinstance(entry, dict):
                 continue
+            changes = entry.get("changes") if isinstance(entry.get("changes"), list) else []
+            messaging = entry.get("messaging") if isinstance(entry.get("messaging"), list) else []
             account = accounts.get(str(entry.get("id") or ""))
-            if account is None:
+            if account is None or not (changes or messaging):
                 continue
-            changes = [c for c in entry["changes"] if isinstance(c, dict)]
+            changes = [c for c in changes if isinstance(c, dict)]
+            direct = messaging_items(account, messaging)
             if kind == "facebook":
-                batches.append((account, facebook_items(account, changes, entry.get("time")), []))
+                batches.append((account, facebook_items(account, changes, entry.get("time")) + direct, []))
             else:
                 mentions = [c.get("value") for c in changes if c.get("field") == "mentions"]
-                batches.append((account, instagram_items(account, changes, entry.get("time")), mentions))
+                items = instagram_items(account, changes, entry.get("time")) + direct
+                batches.append((account, items, mentions))
     except (AttributeError, TypeError, ValueError, KeyError):
         return refuse(_("The delivery is not in the shape Meta documents."), 400)
     stored = 0

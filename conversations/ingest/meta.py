@@ -2,7 +2,11 @@
 
 Webhooks are the primary path (``conversations.webhooks``): Facebook's ``feed`` field (comments
 added, edited, removed) and Instagram's ``comments`` and ``mentions`` fields, turned into items by
-:func:`facebook_items` and :func:`instagram_items`. Polling our recent posts is the fallback for
+:func:`facebook_items` and :func:`instagram_items`, and both networks' ``messages`` field (Messenger
+and Instagram direct messages, ``entry[].messaging[]``), turned into items by :func:`messaging_items`:
+one direct conversation per person (``dm:<their page- or Instagram-scoped id>``), our own messages
+(``is_echo``) stored as ours, a message the person withdrew (``is_deleted``) removed. Direct messages
+arrive only by webhook: the Conversations API has no time-based paging to poll them by. Polling our recent posts is the fallback for
 what a webhook missed (the app was down, the subscription lapsed):
 
 - Facebook ``comments:<post id>``: ``GET /{post-id}/comments?filter=stream&order=chronological``
@@ -23,7 +27,7 @@ from django.utils import timezone
 from channels.adapters._graph import map_graph_error
 from channels.adapters.base import TransientError
 
-from ..models import Conversation
+from ..models import Conversation, Message
 from . import base
 from .http import DEFAULT_WAIT, RateLimited, Reader429, graph_usage, later
 from .store import Incoming, read_cursor, store
@@ -235,3 +239,38 @@ def mention_item(account, comment, media_id):
     item.our_post_id = ""
     item.permalink = str((comment.get("media") or {}).get("permalink") or "")
     return item
+
+
+def messaging_items(account, events):
+    """Items of ``messaging`` webhook events: Messenger (page) or Instagram direct messages.
+
+    ``{"sender": {"id"}, "recipient": {"id"}, "timestamp": ms, "message": {"mid", "text", "is_echo",
+    "is_deleted"}}``; events that carry no message (read receipts, reactions, postbacks) are skipped.
+    """
+    own_id = str(account.config.get("page_id" if account.kind == "facebook" else "ig_user_id") or "")
+    items = []
+    for event in events:
+        message = event.get("message") if isinstance(event, dict) else None
+        if not isinstance(message, dict) or not message.get("mid"):
+            continue
+        sender = str((event.get("sender") or {}).get("id") or "")
+        recipient = str((event.get("recipient") or {}).get("id") or "")
+        ours = bool(message.get("is_echo")) or (own_id and sender == own_id)
+        person = recipient if ours else sender
+        if not person:
+            continue
+        items.append(
+            Incoming(
+                external_id=str(message["mid"]),
+                created_at=base.utc(event.get("timestamp")),
+                text=str(message.get("text") or ""),
+                kind=Conversation.Kind.DIRECT,
+                root_external_id=f"dm:{person}",
+                visibility=Message.Visibility.DIRECT,
+                author_external_id="" if ours else person,
+                external_ref={"recipient_id": person, "platform": account.kind},
+                deleted=bool(message.get("is_deleted")),
+                ours=ours,
+            )
+        )
+    return items

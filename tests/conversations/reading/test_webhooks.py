@@ -1,5 +1,6 @@
 """The public webhook endpoints: Meta's and LinkedIn's handshakes, signatures, idempotent storing."""
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -207,3 +208,78 @@ def test_webhooks_are_rate_limited_per_address(visitor, settings, monkeypatch):
     path = reverse("conversations_hooks:meta_webhook")
     codes = [visitor.get(path, {"hub.mode": "subscribe"}).status_code for _ in range(5)]
     assert codes[:3] == [403, 403, 403] and codes[3:] == [429, 429]
+
+
+SENT_AT = datetime.datetime.now(datetime.UTC).replace(microsecond=123000) - datetime.timedelta(minutes=5)
+
+
+def messaging_delivery(object_name, own_id, events):
+    return {
+        "object": object_name,
+        "entry": [{"id": own_id, "time": int(SENT_AT.timestamp() * 1000), "messaging": events}],
+    }
+
+
+def direct_message(sender, recipient, mid, text, *, echo=False, deleted=False):
+    message = {"mid": mid, "text": text}
+    if echo:
+        message["is_echo"] = True
+    if deleted:
+        message = {"mid": mid, "is_deleted": True}
+    milliseconds = int(SENT_AT.timestamp() * 1000)
+    return {"sender": {"id": sender}, "recipient": {"id": recipient}, "timestamp": milliseconds, "message": message}
+
+
+def test_messenger_messages_arrive_as_one_private_conversation_per_person(visitor, facebook, nets):
+    page = nets.facebook.page_id
+    events = [
+        direct_message("6001", page, "m_1", "Ik heb een vraag over mijn afspraak bij de poli"),
+        {"sender": {"id": "6001"}, "recipient": {"id": page}, "timestamp": 1764806400200, "read": {"watermark": 1}},
+        direct_message(page, "6001", "m_2", "Wilt u ons bellen?", echo=True),
+    ]
+    payload = messaging_delivery("page", page, events)
+    assert send_meta(visitor, payload, nets.facebook.app_secret).status_code == 200
+    conversation = Conversation.objects.get(account=facebook, root_external_id="dm:6001")
+    assert conversation.kind == Conversation.Kind.DIRECT
+    theirs, ours = conversation.messages.order_by("pk")
+    assert theirs.direction == Message.Direction.IN and theirs.visibility == Message.Visibility.DIRECT
+    assert theirs.author_external_id == "6001" and theirs.external_ref["recipient_id"] == "6001"
+    assert theirs.created_at == SENT_AT  # Meta's milliseconds, in UTC
+    assert ours.direction == Message.Direction.OUT
+    # Meta retries a delivery it thinks failed: nothing twice.
+    assert send_meta(visitor, payload, nets.facebook.app_secret).status_code == 200
+    assert Message.objects.filter(account=facebook).count() == 2
+
+
+def test_a_messenger_message_read_from_the_webhook_is_answered_privately_from_the_inbox(
+    visitor, facebook, nets, worker
+):
+    from conversations.replies import submit_reply
+    from conversations.replies.sending import run_reply
+
+    page = nets.facebook.page_id
+    payload = messaging_delivery(
+        "page", page, [direct_message("6002", page, "m_10", "Kan ik mijn afspraak verzetten?")]
+    )
+    assert send_meta(visitor, payload, nets.facebook.app_secret).status_code == 200
+    nets.facebook.person_writes("6002")  # on Meta's side: the person wrote, so the 24-hour window is open
+    message = Message.objects.get(external_id="m_10")
+    reply = submit_reply(message.conversation, message, "Dat kan: bel ons op 030 123 4567.", worker)
+    assert reply.visibility == Message.Visibility.DIRECT
+    assert run_reply(reply.pk) == "sent"
+    [sent] = nets.facebook.messages_to(id="6002")
+    assert sent["text"] == "Dat kan: bel ons op 030 123 4567." and sent["messaging_type"] == "RESPONSE"
+    ours = message.conversation.messages.get(direction=Message.Direction.OUT)
+    assert ours.visibility == Message.Visibility.DIRECT and ours.sent_by == worker
+
+
+def test_an_instagram_message_the_person_unsends_loses_its_text(visitor, instagram, nets):
+    own = nets.instagram.ig_user_id
+    send = messaging_delivery("instagram", own, [direct_message("7001", own, "ig_m_1", "Mijn zoon is opgenomen")])
+    assert send_meta(visitor, send, nets.instagram.app_secret).status_code == 200
+    message = Message.objects.get(account=instagram, external_id="ig_m_1")
+    assert message.conversation.root_external_id == "dm:7001" and "health_disclosure" in message.labels
+    unsend = messaging_delivery("instagram", own, [direct_message("7001", own, "ig_m_1", "", deleted=True)])
+    assert send_meta(visitor, unsend, nets.instagram.app_secret).status_code == 200
+    message.refresh_from_db()
+    assert message.deleted and message.text == ""
