@@ -35,6 +35,28 @@ GRAPH_URL_FIELD = Field(
     help_text=format_lazy(_("Leave empty for {}."), DEFAULT_GRAPH),
 )
 
+# The secrets of the Meta app whose webhooks bring a page's or an Instagram account's comments and
+# messages to the inbox (``conversations.webhooks``): optional, the account posts without them.
+META_WEBHOOK_FIELDS = (
+    Field(
+        "app_secret",
+        _("App secret"),
+        secret=True,
+        required=False,
+        help_text=_(
+            "Of the Meta app whose webhooks bring comments and messages to the inbox; "
+            "checks each delivery's signature."
+        ),
+    ),
+    Field(
+        "webhook_verify_token",
+        _("Webhook verify token"),
+        secret=True,
+        required=False,
+        help_text=_("Any long random text; enter the same in the Meta app's webhook settings."),
+    ),
+)
+
 
 def graph_error(response):
     try:

@@ -15,7 +15,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from ._graph import GRAPH_URL_FIELD, GraphMixin, graph_error
+from ._graph import GRAPH_URL_FIELD, META_WEBHOOK_FIELDS, GraphMixin, graph_error
 from .base import Adapter, Field, Limits, PermanentError, Result, RetractUnsupported
 
 
@@ -34,22 +34,7 @@ class FacebookAdapter(GraphMixin, Adapter):
             secret=True,
             help_text=_("With pages_manage_posts; made from a long-lived user token it does not expire."),
         ),
-        Field(
-            "app_secret",
-            _("App secret"),
-            secret=True,
-            required=False,
-            help_text=_(
-                "Of the Meta app whose webhooks bring comments to the inbox; checks each delivery's signature."
-            ),
-        ),
-        Field(
-            "webhook_verify_token",
-            _("Webhook verify token"),
-            secret=True,
-            required=False,
-            help_text=_("Any long random text; enter the same in the Meta app's webhook settings."),
-        ),
+        *META_WEBHOOK_FIELDS,
     )
     can_reconcile = False
     idempotency_note = _("None: after an unknown outcome a person checks the page before anything is re-sent.")

@@ -19,7 +19,15 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from ._graph import AUTH_CODES, GRAPH_URL_FIELD, RATE_CODES, TEMPORARY_CODES, GraphMixin, graph_error
+from ._graph import (
+    AUTH_CODES,
+    GRAPH_URL_FIELD,
+    META_WEBHOOK_FIELDS,
+    RATE_CODES,
+    TEMPORARY_CODES,
+    GraphMixin,
+    graph_error,
+)
 from .base import Adapter, AuthError, Field, Limits, PermanentError, Result, RetractUnsupported, TransientError
 
 # Width / height that Instagram publishes: from 4:5 (portrait) to 1.91:1 (landscape).
@@ -52,22 +60,7 @@ class InstagramAdapter(GraphMixin, Adapter):
             secret=True,
             help_text=_("With instagram_basic and instagram_content_publish."),
         ),
-        Field(
-            "app_secret",
-            _("App secret"),
-            secret=True,
-            required=False,
-            help_text=_(
-                "Of the Meta app whose webhooks bring comments to the inbox; checks each delivery's signature."
-            ),
-        ),
-        Field(
-            "webhook_verify_token",
-            _("Webhook verify token"),
-            secret=True,
-            required=False,
-            help_text=_("Any long random text; enter the same in the Meta app's webhook settings."),
-        ),
+        *META_WEBHOOK_FIELDS,
     )
     # Deleting through the API is not always allowed: removal may fall to a person.
     can_delete = False
