@@ -6,8 +6,10 @@ added, edited, removed) and Instagram's ``comments`` and ``mentions`` fields, tu
 and Instagram direct messages, ``entry[].messaging[]``), turned into items by :func:`messaging_items`:
 one direct conversation per person (``dm:<their page- or Instagram-scoped id>``), our own messages
 (``is_echo``) stored as ours, a message the person withdrew (``is_deleted``) removed. Direct messages
-arrive only by webhook: the Conversations API has no time-based paging to poll them by. Polling our recent posts is the fallback for
-what a webhook missed (the app was down, the subscription lapsed):
+arrive only by webhook: the Conversations API has no time-based paging to poll them by.
+
+Polling our recent posts is the fallback for what a webhook missed (the app was down, the
+subscription lapsed):
 
 - Facebook ``comments:<post id>``: ``GET /{post-id}/comments?filter=stream&order=chronological``
   (every comment and reply, flat, each with its ``parent``), paged with ``after`` cursors; the
