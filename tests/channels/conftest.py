@@ -32,7 +32,6 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone, translation
 
 from channels import adapters as adapters_module
-from channels.adapters import get_adapter_class
 from channels.adapters.bluesky import forget_session
 from channels.models import Dispatch
 from devtools.loopback.testnet import ScriptedNetwork, register_testnet, serve
@@ -40,6 +39,7 @@ from tests.factories import ChannelAccountFactory
 
 from .admin_fixtures import GOOD_TOKEN, OTHER_SECRET, use_loopnet
 from .fakes import bluesky, facebook, instagram, linkedin, mastodon, webhook
+from .fakes.accounts import account_maker
 from .plan_fixtures import ACCOUNT_CONFIG, use_networks
 
 FAKES = {
@@ -78,38 +78,9 @@ def fake_networks(_fake_servers):
         server.reset()
 
 
-def account_settings(kind, fake):
-    """``(config, credentials)`` of an account of ``kind`` that talks to ``fake``."""
-    if kind == "mastodon":
-        return {"instance_url": fake.url}, {"access_token": fake.token}
-    if kind == "bluesky":
-        return {"handle": fake.handle, "pds_url": fake.url}, {"app_password": fake.app_password}
-    if kind == "linkedin":
-        return (
-            {"organization_id": fake.organization_id, "api_url": fake.url, "api_version": linkedin.active_version()},
-            {"access_token": fake.token},
-        )
-    if kind == "facebook":
-        return {"page_id": fake.page_id, "graph_url": fake.url}, {"page_access_token": fake.token}
-    if kind == "instagram":
-        return {"ig_user_id": fake.ig_user_id, "graph_url": fake.url}, {"access_token": fake.token}
-    if kind == "webhook":
-        return {"url": f"{fake.url}/hook"}, {"secret": fake.secret}
-    raise LookupError(kind)
-
-
 @pytest.fixture
 def make_account(db, fake_networks):
-    def _make(kind, **overrides):
-        config, credentials = account_settings(kind, getattr(fake_networks, kind))
-        secret_names = {f.name for f in get_adapter_class(kind).credential_fields}
-        name = overrides.pop("name", f"{kind.title()} account")
-        active = overrides.pop("active", True)
-        for key, value in overrides.items():
-            (credentials if key in secret_names else config)[key] = value
-        return ChannelAccountFactory(name=name, kind=kind, active=active, config=config, credentials=credentials)
-
-    return _make
+    return account_maker(fake_networks)
 
 
 @pytest.fixture

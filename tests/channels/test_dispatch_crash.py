@@ -137,7 +137,8 @@ def test_worker_killed_after_the_call_produces_no_duplicate(database, network, c
 @pytest.fixture
 def real_network(request):
     """The Mastodon or Bluesky loopback server (the real adapters' protocol), per test."""
-    from .conftest import FAKES, account_settings
+    from .conftest import FAKES
+    from .fakes.accounts import account_settings
 
     fake = FAKES[request.param]().start()
     fake.kind = request.param
@@ -206,7 +207,8 @@ POST_PATHS = {
 @pytest.fixture
 def channel_networks():
     """A loopback server for each network in ``CHANNELS`` (the real adapters' protocols)."""
-    from .conftest import FAKES, account_settings
+    from .conftest import FAKES
+    from .fakes.accounts import account_settings
 
     fakes = {}
     try:

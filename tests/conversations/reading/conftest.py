@@ -18,13 +18,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from channels.adapters import get_adapter_class
 from channels.adapters.base import Post
 from channels.adapters.bluesky import forget_session
 from channels.models import Dispatch
-from tests.channels.fakes import linkedin as posting_linkedin
+from tests.channels.fakes.accounts import account_maker
 from tests.conversations.fakes import bluesky, facebook, instagram, linkedin, mastodon
-from tests.factories import ChannelAccountFactory
 
 FAKES = {
     "mastodon": mastodon.FakeMastodon,
@@ -54,49 +52,9 @@ def nets(reading_servers):
     forget_session()
 
 
-def account_settings(kind, fake):
-    if kind == "mastodon":
-        return {"instance_url": fake.url}, {"access_token": fake.token}
-    if kind == "bluesky":
-        return {"handle": fake.handle, "pds_url": fake.url}, {"app_password": fake.app_password}
-    if kind == "linkedin":
-        return (
-            {
-                "organization_id": fake.organization_id,
-                "api_url": fake.url,
-                "api_version": posting_linkedin.active_version(),
-            },
-            {"access_token": fake.token, "client_secret": fake.client_secret},
-        )
-    if kind == "facebook":
-        return (
-            {"page_id": fake.page_id, "graph_url": fake.url},
-            {
-                "page_access_token": fake.token,
-                "app_secret": fake.app_secret,
-                "webhook_verify_token": fake.verify_token,
-            },
-        )
-    if kind == "instagram":
-        return (
-            {"ig_user_id": fake.ig_user_id, "graph_url": fake.url},
-            {"access_token": fake.token, "app_secret": fake.app_secret, "webhook_verify_token": fake.verify_token},
-        )
-    raise LookupError(kind)
-
-
 @pytest.fixture
 def make_account(db, nets):
-    def _make(kind, **overrides):
-        config, credentials = account_settings(kind, getattr(nets, kind))
-        secret_names = {f.name for f in get_adapter_class(kind).credential_fields}
-        name = overrides.pop("name", f"{kind.title()} account")
-        active = overrides.pop("active", True)
-        for key, value in overrides.items():
-            (credentials if key in secret_names else config)[key] = value
-        return ChannelAccountFactory(name=name, kind=kind, active=active, config=config, credentials=credentials)
-
-    return _make
+    return account_maker(nets)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from channels.adapters.bluesky import forget_session
 from conversations import guard
 from conversations.models import Conversation, Message, SavedReply
 from tests.channels.fakes import bluesky, facebook, instagram, linkedin, mastodon
+from tests.channels.fakes.accounts import account_settings
 from tests.factories import ChannelAccountFactory
 
 FAKES = {
@@ -59,27 +60,10 @@ def nets(_reply_servers):
         server.reset()
 
 
-def _settings(kind, fake):
-    if kind == "mastodon":
-        return {"instance_url": fake.url}, {"access_token": fake.token}
-    if kind == "bluesky":
-        return {"handle": fake.handle, "pds_url": fake.url}, {"app_password": fake.app_password}
-    if kind == "linkedin":
-        return (
-            {"organization_id": fake.organization_id, "api_url": fake.url, "api_version": linkedin.active_version()},
-            {"access_token": fake.token},
-        )
-    if kind == "facebook":
-        return {"page_id": fake.page_id, "graph_url": fake.url}, {"page_access_token": fake.token}
-    if kind == "instagram":
-        return {"ig_user_id": fake.ig_user_id, "graph_url": fake.url}, {"access_token": fake.token}
-    raise LookupError(kind)
-
-
 @pytest.fixture
 def net_account(db, nets):
     def _make(kind, **config):
-        settings, credentials = _settings(kind, getattr(nets, kind))
+        settings, credentials = account_settings(kind, getattr(nets, kind))
         return ChannelAccountFactory(
             name=f"Ons {kind}", kind=kind, config={**settings, **config}, credentials=credentials
         )
