@@ -28,6 +28,18 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
+# Every finite animation and transition brought to its end (spinners, which run forever, are left).
+_SETTLE = """() => document.getAnimations().forEach((animation) => {
+    if (animation.effect?.getTiming().iterations !== Infinity) animation.finish();
+})"""
+
+
+def settle(page):
+    """The page as it looks once its animations are over, for axe: Wagtail fades its messages in,
+    and a message caught halfway has the contrast of its half-transparent colours (a result that
+    would depend on the machine's speed, not on the colours)."""
+    page.evaluate(_SETTLE)
+
 
 def pytest_collection_modifyitems(config, items):
     browser_dir = Path(__file__).parent

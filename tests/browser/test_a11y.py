@@ -17,6 +17,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.utils import timezone
 
+from .conftest import settle
+
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LANGUAGES = ["nl", "en"]
 axe = Axe()
@@ -43,6 +45,7 @@ def visitor(browser):
 
 
 def violations(page):
+    settle(page)
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     found = results.response["violations"]
     return [

@@ -18,7 +18,7 @@ import re
 from django.core.management import call_command
 from django.urls import reverse
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, settle
 from .test_a11y import WCAG_TAGS, axe
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -116,20 +116,9 @@ def demo_with_failures():
     Subscriber.objects.create(email="lezer@example.org", language="nl", status=Subscriber.Status.CONFIRMED)
 
 
-# Every finite animation and transition brought to its end (spinners, which run forever, are left).
-SETTLE = """() => document.getAnimations().forEach((animation) => {
-    if (animation.effect?.getTiming().iterations !== Infinity) animation.finish();
-})"""
-
-
 def violations(page):
-    """axe's WCAG violations on the page, without the nodes inside the Wagtail widgets above.
-
-    Measured with every animation at its end: Wagtail fades its messages in, and a message caught
-    halfway has the contrast of its half-transparent colours (a failure that depends on the machine's
-    speed, not on the colours).
-    """
-    page.evaluate(SETTLE)
+    """axe's WCAG violations on the page, without the nodes inside the Wagtail widgets above."""
+    settle(page)
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     found = []
     for violation in results.response["violations"]:

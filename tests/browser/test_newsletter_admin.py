@@ -18,6 +18,8 @@ from playwright.sync_api import expect
 from newsletter.models import Delivery, NewsletterIssue
 from tests.newsletter import conftest as newsletter_fixtures
 
+from .conftest import settle
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # The newsletter tests' fixtures: subscribers, issues and the loopback SMTP server.
@@ -50,6 +52,7 @@ axe = Axe()
 
 def assert_axe_clean(page):
     """No WCAG 2.2 AA violation on the screen as it is now (labelled fields, headings in order, contrast)."""
+    settle(page)
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     found = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
     assert not found, (page.url, found)

@@ -5,7 +5,7 @@ readable (no sideways scrolling, a text measure near 65 characters) and free of 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, settle
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
@@ -47,6 +47,7 @@ def stories(site_root):
 
 
 def violations(page):
+    settle(page)
     found = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}}).response["violations"]
     return [(item["id"], [node["target"] for node in item["nodes"]][:3]) for item in found]
 
