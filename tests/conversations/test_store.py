@@ -145,7 +145,7 @@ def test_crisis_alerts_run_on_commit(account, django_capture_on_commit_callbacks
     assert seen == [ids]
 
 
-def test_a_page_costs_the_same_queries_for_5_items_as_for_80(account):
+def test_a_page_costs_the_same_queries_for_5_items_as_for_40(account):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -157,7 +157,11 @@ def test_a_page_costs_the_same_queries_for_5_items_as_for_80(account):
         assert result.count == count
         return len(captured)
 
-    few, many = queries(1000, 5), queries(2000, 80)
+    # The cursor exists already, as after any first read: both pages update it the same way. (40 is
+    # Mastodon's page; SQLite takes at most 999 parameters a statement, so it inserts about 47
+    # messages per statement: a page of 80 costs one statement more there, not one per item.)
+    store(account, [], stream="notifications", cursor="0")
+    few, many = queries(1000, 5), queries(2000, 40)
     assert many == few, (few, many)
-    assert Message.objects.filter(account=account).count() == 85
+    assert Message.objects.filter(account=account).count() == 45
     assert timezone.is_aware(Message.objects.first().created_at)
